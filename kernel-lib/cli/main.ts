@@ -1,0 +1,42 @@
+import { trainDiffusionCommand } from './train-diffusion';
+import { sampleCommand } from './sample';
+
+const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  'train-diffusion': { summary: 'train a class-conditional image diffusion model', run: trainDiffusionCommand },
+  sample: { summary: 'generate synthetic images of one class from a trained model', run: sampleCommand },
+  run: {
+    summary: 'run an experiment (the rare-condition augmentation study)',
+    run: async (argv) => {
+      throw new Error(`run: experiments are not yet available in this version (asked for '${argv[0] ?? ''}'); use train-diffusion and sample`);
+    },
+  },
+};
+
+function usage(): string {
+  const lines = ['usage: medsynth <command> [options]', '', 'commands:'];
+  for (const [name, { summary }] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(18)}${summary}`);
+  lines.push('', "Run 'medsynth <command> --help' for its options.");
+  return lines.join('\n');
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`medsynth: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (err) {
+    console.error(`medsynth ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.MEDSYNTH_DEBUG) console.error(err);
+    return 1;
+  }
+}

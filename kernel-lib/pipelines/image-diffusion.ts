@@ -1,0 +1,250 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { ImageDataset, ImageSplit, classCounts } from '../data/image-dataset';
+import { makeNoiseSchedule, NoiseSchedule } from '../diffusion/schedules';
+import { withClassifierFreeGuidance } from '../diffusion/guidance';
+import { sample, SAMPLERS } from '../diffusion/samplers';
+import { Denoiser, SamplerProgressCallback } from '../diffusion/types';
+import { UNetConfig, unetForward, unetParamSpecs } from '../nets/unet';
+import { Params, disposeParams } from '../nets/params';
+import { DiffusionTrainer, TrainingData, TrainingProgress } from '../train/diffusion-trainer';
+import { loadWeights } from '../train/checkpoint';
+import { probeTrainingStep } from '../backend/probe';
+import { activeBackend } from '../backend/select';
+import { writeJsonAtomic } from '../util/atomic-write';
+import { Random } from '../util/random';
+import { log } from '../util/log';
+import {
+  ImageDiffusionModel,
+  ImageDiffusionModelSchema,
+  ImageDiffusionTrainingSchema,
+  ScheduleConfigSchema,
+  UNetConfigSchema,
+  formatZodError,
+} from './image-diffusion-config';
+
+export const MODEL_FILE = 'model.json';
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+/** Training rows of one split: uint8 pixels scaled to [−1, 1], [count, height, width, 1]. */
+export function imageTrainingData(split: ImageSplit, height: number, width: number): TrainingData {
+  const size = height * width;
+  return {
+    count: split.count,
+    sampleShape: [height, width, 1],
+    labels: split.labels,
+    fillBatch(indices, out) {
+      for (let i = 0; i < indices.length; i++) {
+        const src = indices[i] * size;
+        for (let j = 0; j < size; j++) out[i * size + j] = split.images[src + j] / 127.5 - 1;
+      }
+    },
+  };
+}
+
+export function unetConfigOf(model: ImageDiffusionModel): UNetConfig {
+  return { ...model.unet, numClasses: model.classNames.length, inChannels: 1, outChannels: 1 };
+}
+
+export function scheduleOf(model: ImageDiffusionModel): NoiseSchedule {
+  return makeNoiseSchedule(model.schedule);
+}
+
+export interface TrainImageDiffusionOptions {
+  dataset: ImageDataset;
+  modelDir: string;
+  unet?: Partial<Omit<UNetConfig, 'numClasses' | 'inChannels' | 'outChannels'>>;
+  schedule?: Record<string, unknown>;
+  predictionType?: string;
+  training?: Record<string, unknown>;
+  /** Continue from the checkpoint in modelDir (its model.json must match). Default true. */
+  resume?: boolean;
+  onProgress?: (progress: TrainingProgress) => void;
+}
+
+/**
+ * Trains a class-conditional image diffusion model on the train split and writes
+ * `model.json` and `checkpoint.safetensors` (weights, EMA weights, optimizer and
+ * generator state) to `modelDir`, checkpointing as it goes. With `resume`, a run that
+ * stopped continues from its last checkpoint with the same settings.
+ */
+export function trainImageDiffusion(options: TrainImageDiffusionOptions): { model: ImageDiffusionModel; finalLoss: number; steps: number } {
+  const { dataset, modelDir } = options;
+  const counts = classCounts(dataset.splits.train, dataset.classNames.length);
+  const empty = counts.findIndex((c) => c === 0);
+  if (empty >= 0) {
+    throw new Error(
+      `trainImageDiffusion: class '${dataset.classNames[empty]}' has no training images in ${dataset.source}; ` +
+        'a conditional model cannot learn it: add images of that class or drop it',
+    );
+  }
+
+  const parsed = {
+    unet: UNetConfigSchema.safeParse(options.unet ?? {}),
+    schedule: ScheduleConfigSchema.safeParse(options.schedule ?? {}),
+    training: ImageDiffusionTrainingSchema.safeParse(options.training ?? {}),
+  };
+  for (const [name, result] of Object.entries(parsed)) {
+    if (!result.success) throw new Error(`trainImageDiffusion: invalid ${name} options: ${formatZodError(result.error)}`);
+  }
+  const model: ImageDiffusionModel = ImageDiffusionModelSchema.parse({
+    format: 'medsynth-image-diffusion',
+    version: 1,
+    unet: parsed.unet.data,
+    schedule: parsed.schedule.data,
+    predictionType: options.predictionType ?? 'epsilon',
+    image: { height: dataset.height, width: dataset.width },
+    classNames: dataset.classNames,
+    dataset: { name: dataset.name, source: dataset.source, license: dataset.license, citation: dataset.citation },
+    training: parsed.training.data,
+    createdAt: new Date().toISOString(),
+    backend: activeBackend()?.name,
+  });
+
+  const modelPath = path.join(modelDir, MODEL_FILE);
+  const checkpointPath = path.join(modelDir, CHECKPOINT_FILE);
+  const resume = options.resume ?? true;
+  if (resume && fs.existsSync(modelPath)) {
+    const previous = readModelFile(modelDir);
+    const strip = (m: ImageDiffusionModel) => JSON.stringify({ ...m, createdAt: '', backend: '', training: { ...m.training, numSteps: 0 } });
+    if (strip(previous) !== strip(model)) {
+      throw new Error(
+        `trainImageDiffusion: ${modelPath} was written with other settings; resume with the same options ` +
+          '(only numSteps may change), or pass a new --out directory',
+      );
+    }
+    model.createdAt = previous.createdAt;
+  } else if (!resume && fs.existsSync(checkpointPath)) {
+    throw new Error(`trainImageDiffusion: ${checkpointPath} exists; resume it or choose an empty model directory`);
+  }
+
+  probeTrainingStep();
+  const unet = unetConfigOf(model);
+  const trainer = new DiffusionTrainer({
+    schedule: scheduleOf(model),
+    predictionType: model.predictionType,
+    paramSpecs: unetParamSpecs(unet),
+    forward: (params, xt, t, y) => unetForward(unet, params, xt as tf.Tensor4D, t, y),
+    data: imageTrainingData(dataset.splits.train, dataset.height, dataset.width),
+    nullClass: model.classNames.length,
+    ...model.training,
+    checkpointPath,
+    resume,
+    onProgress: options.onProgress,
+  });
+  try {
+    writeJsonAtomic(modelPath, model);
+    if (trainer.step >= model.training.numSteps) log.info(`model in ${modelDir} already has ${trainer.step} steps; nothing to train`);
+    trainer.run();
+    const last = trainer.lossHistory[trainer.lossHistory.length - 1];
+    return { model, finalLoss: last ? last.loss : NaN, steps: trainer.step };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+export function readModelFile(modelDir: string): ImageDiffusionModel {
+  const modelPath = path.join(modelDir, MODEL_FILE);
+  if (!fs.existsSync(modelPath)) {
+    throw new Error(`no model found: ${modelPath} does not exist; pass the --out directory of 'medsynth train-diffusion'`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`${modelPath} is not valid JSON (${(err as Error).message}); restore it or train again`);
+  }
+  const parsed = ImageDiffusionModelSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${modelPath} is not a medsynth image diffusion model: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** A trained model ready to sample: its description, EMA weights and a denoiser over them. */
+export interface LoadedImageModel {
+  model: ImageDiffusionModel;
+  params: Params;
+  schedule: NoiseSchedule;
+  denoiser: Denoiser;
+  dispose(): void;
+}
+
+export function loadImageDiffusionModel(modelDir: string, weights: 'ema' | 'params' = 'ema'): LoadedImageModel {
+  const model = readModelFile(modelDir);
+  const params = loadWeights(path.join(modelDir, CHECKPOINT_FILE), weights);
+  const unet = unetConfigOf(model);
+  const expected = unetParamSpecs(unet);
+  for (const spec of expected) {
+    const value = params.get(spec.name);
+    if (!value || value.shape.join() !== spec.shape.join()) {
+      disposeParams(params);
+      throw new Error(`loadImageDiffusionModel: checkpoint in ${modelDir} does not match model.json (parameter '${spec.name}'); train the model again`);
+    }
+  }
+  const denoiser: Denoiser = (x, t, condition) => unetForward(unet, params, x as tf.Tensor4D, t, condition as tf.Tensor1D | null);
+  return { model, params, schedule: scheduleOf(model), denoiser, dispose: () => disposeParams(params) };
+}
+
+export interface GenerateImagesOptions {
+  classIndex: number;
+  count: number;
+  guidanceScale: number;
+  sampler: string;
+  numInferenceSteps: number;
+  seed: number;
+  eta?: number;
+  timestepSpacing?: string;
+  /** Images per network call (default 32; guidance doubles the rows). */
+  batchSize?: number;
+  onProgress?: (progress: { done: number; total: number; step: number; steps: number; msPerStep: number }) => void;
+}
+
+/**
+ * Samples `count` images of one class with classifier-free guidance. Returns pixels in
+ * [−1, 1], [count, height, width]. Same seed, same backend: same images.
+ */
+export function generateImages(loaded: LoadedImageModel, options: GenerateImagesOptions): Float32Array {
+  const { model } = loaded;
+  const { classIndex, count, guidanceScale, seed } = options;
+  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= model.classNames.length) {
+    throw new Error(`generateImages: class index ${classIndex} is not one of 0 … ${model.classNames.length - 1} (${model.classNames.join(', ')})`);
+  }
+  if (!Number.isInteger(count) || count < 1) throw new Error(`generateImages: count must be an integer >= 1, got ${count}`);
+  if (!(SAMPLERS as readonly string[]).includes(options.sampler)) {
+    throw new Error(`generateImages: unknown sampler '${options.sampler}'; use one of ${SAMPLERS.join(', ')}`);
+  }
+  const batchSize = options.batchSize ?? 32;
+  const { height, width } = model.image;
+  const out = new Float32Array(count * height * width);
+  const rng = new Random(seed);
+  const nullCondition = tf.tensor1d([model.classNames.length], 'int32');
+  try {
+    const denoiser = withClassifierFreeGuidance(loaded.denoiser, { guidanceScale, nullCondition });
+    for (let done = 0; done < count; done += batchSize) {
+      const n = Math.min(batchSize, count - done);
+      const condition = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
+      const onStep: SamplerProgressCallback = (p) =>
+        options.onProgress?.({ done, total: count, step: p.step, steps: p.total, msPerStep: p.msPerStep });
+      const result = sample({
+        sampler: options.sampler,
+        schedule: loaded.schedule,
+        denoiser,
+        shape: [n, height, width, 1],
+        condition,
+        numInferenceSteps: options.numInferenceSteps,
+        timestepSpacing: options.timestepSpacing,
+        predictionType: model.predictionType,
+        rng,
+        eta: options.eta,
+        clipSample: 1,
+        onProgress: onStep,
+      });
+      out.set(result.dataSync() as Float32Array, done * height * width);
+      result.dispose();
+      condition.dispose();
+    }
+  } finally {
+    nullCondition.dispose();
+  }
+  return out;
+}
