@@ -76,6 +76,9 @@ async function activate(name: ConcreteBackend): Promise<Pick<BackendInfo, 'tfBac
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
       await tf.ready();
+      // The cpu backend prints a banner recommending tfjs-node on its first write; the
+      // backend log line and the skipped list already say that, so it is turned off.
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       return { tfBackend: 'cpu', package: packageVersion('@tensorflow/tfjs-backend-cpu') };
     }
   }
@@ -100,7 +103,10 @@ export async function selectBackend(options: { backend?: string } = {}): Promise
   }
   if (choice === 'auto') source = 'auto';
 
-  if (active && (choice === 'auto' ? source === active.source : active.name === choice) && tf.getBackend() === active.tfBackend) {
+  // Re-selecting the running backend returns it without restarting anything.
+  const alreadyActive = active && tf.getBackend() === active.tfBackend && (choice === 'auto' ? active.source === 'auto' : active.name === choice);
+  if (active && alreadyActive) {
+    active = { ...active, source };
     return active;
   }
 

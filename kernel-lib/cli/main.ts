@@ -1,15 +1,11 @@
 import { trainDiffusionCommand } from './train-diffusion';
 import { sampleCommand } from './sample';
+import { runCommand } from './run';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   'train-diffusion': { summary: 'train a class-conditional image diffusion model', run: trainDiffusionCommand },
   sample: { summary: 'generate synthetic images of one class from a trained model', run: sampleCommand },
-  run: {
-    summary: 'run an experiment (the rare-condition augmentation study)',
-    run: async (argv) => {
-      throw new Error(`run: experiments are not yet available in this version (asked for '${argv[0] ?? ''}'); use train-diffusion and sample`);
-    },
-  },
+  run: { summary: "run an experiment ('demo': the diffusion core on generated data)", run: runCommand },
 };
 
 function usage(): string {

@@ -2,8 +2,8 @@
  * The built-in demo dataset: generated 28×28 grayscale pictures that look vaguely
  * like chest X-rays, so the project runs with no download.
  *
- * This is synthetic toy data for demos and tests. It is not medical data, and
- * nothing learned from it says anything about real images.
+ * This is synthetic toy data for demos and tests. It is not medical data, and results
+ * on it are no evidence about real images.
  *
  * Each image is a bright "body" ellipse on a dark background with two darker
  * elliptical "lung fields", soft edges, per-image jitter of position and brightness,
@@ -159,7 +159,7 @@ function drawImage(size: number, withLesion: boolean, random: Random): Uint8Arra
       const u = (x + 0.5) / size;
       const v = (y + 0.5) / size;
       const bodyWeight = softInside(ellipseRadius(body, u, v));
-      const lungWeight = Math.max(...lungs.map((lung) => softInside(ellipseRadius(lung, u, v))));
+      const lungWeight = Math.max(softInside(ellipseRadius(lungs[0], u, v)), softInside(ellipseRadius(lungs[1], u, v)));
       let value = backgroundLevel + (bodyLevel - backgroundLevel) * bodyWeight - (bodyLevel - lungLevel) * lungWeight;
       if (lesion !== undefined) {
         const distanceSquared = (x - lesion.x) ** 2 + (y - lesion.y) ** 2;
@@ -174,7 +174,9 @@ function drawImage(size: number, withLesion: boolean, random: Random): Uint8Arra
 
 /** Normalised elliptical radius: below 1 inside the ellipse, 1 on its edge. */
 function ellipseRadius(ellipse: Ellipse, u: number, v: number): number {
-  return Math.hypot((u - ellipse.centerX) / ellipse.radiusX, (v - ellipse.centerY) / ellipse.radiusY);
+  const dx = (u - ellipse.centerX) / ellipse.radiusX;
+  const dy = (v - ellipse.centerY) / ellipse.radiusY;
+  return Math.sqrt(dx * dx + dy * dy);
 }
 
 /** 1 well inside (radius below 0.85), 0 well outside (above 1.15), smoothstep between. */

@@ -73,11 +73,11 @@ export function describeDataset(ds: ImageDataset): string {
 }
 
 /**
- * Checks a dataset's invariants and throws naming the first violation: positive
- * integer height and width, unique non-empty class names, and for each split an
- * image buffer of count × height × width bytes, one label per image and every label
- * an integer in [0, classNames.length). A class with no training images is allowed
- * but logged once as a warning, because a model cannot learn it.
+ * Checks a dataset's invariants and throws naming the first violation. Height and
+ * width must be positive integers and class names unique and non-empty. Each split
+ * needs count × height × width image bytes and one label per image, and every label
+ * must be an integer in [0, classNames.length). A class with no training images is
+ * allowed but logged once as a warning, because a model cannot learn it.
  */
 export function validateImageDataset(ds: ImageDataset): void {
   const fail = (detail: string): never => {

@@ -1,9 +1,10 @@
 /**
  * Reader for NumPy `.npy` arrays (format versions 1.0, 2.0 and 3.0, as described in
- * `numpy.lib.format`). A file is the magic `\x93NUMPY`, a major and a minor version
- * byte, a little-endian header length (uint16 for 1.0, uint32 for 2.0 and 3.0), a
- * Python dict literal such as `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`
- * padded with spaces and a newline, and then the raw element bytes.
+ * `numpy.lib.format`). A file starts with the magic `\x93NUMPY`, a major and a minor
+ * version byte, and a little-endian header length (uint16 for 1.0, uint32 for 2.0
+ * and 3.0). The header is a Python dict literal such as
+ * `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`, padded with spaces
+ * and a newline. The raw element bytes follow it.
  */
 
 export type NpyData =
@@ -152,7 +153,7 @@ function readElements(raw: Uint8Array, count: number, spec: DtypeSpec, bigEndian
   return spec.view!(copy.buffer, count);
 }
 
-/** Converts 64-bit integers to float64, rejecting any value beyond 2^53 that would be rounded. */
+/** Converts 64-bit integers to float64, rejecting any value that would be rounded (some beyond 2^53). */
 function readInt64(
   raw: Uint8Array,
   count: number,
@@ -166,7 +167,7 @@ function readInt64(
     const value =
       signedness === 'signed' ? view.getBigInt64(i * 8, !bigEndian) : view.getBigUint64(i * 8, !bigEndian);
     const asNumber = Number(value);
-    if (!Number.isSafeInteger(asNumber)) {
+    if (BigInt(asNumber) !== value) {
       fail(`${signedness === 'signed' ? 'int64' : 'uint64'} value ${value} at flat index ${i} cannot be held exactly in a float64`);
     }
     out[i] = asNumber;

@@ -17,9 +17,11 @@ export interface PngFolderOptions {
  * Loads a PNG folder tree into an ImageDataset. Class names are the sorted names of
  * the class folders (of `train/` in the split layout), and files are read in sorted
  * order, so the result does not depend on the file system. Hidden files and files
- * that do not end in `.png` are ignored. Throws naming the folder or file for: a missing root, no class
- * folders, an empty class folder, a class in val or test that train lacks, a corrupt
- * PNG, an unsupported PNG format, and an image whose size differs from the first one.
+ * that do not end in `.png` are ignored.
+ *
+ * Throws naming the folder for a missing root, no class folders, an empty class
+ * folder, or a class in val or test that train lacks. Throws naming the file for a
+ * corrupt or unsupported PNG and for an image whose size differs from the first.
  */
 export function loadPngFolder(root: string, options: PngFolderOptions = {}): ImageDataset {
   const rootPath = path.resolve(root);

@@ -64,11 +64,13 @@ export function getDatasetInfo(name: string, options: RegistryOptions = {}): Dat
 }
 
 /**
- * Loads an image dataset from
- * - a registered name: `demo` is generated from `seed`; a MedMNIST set is read from
- *   the first of its `localCandidates` that exists, and nothing is downloaded;
- * - a path ending in `.npz`: a MedMNIST file (class names '0', '1', …);
- * - a path to a folder: PNG images in one folder per class (see loadPngFolder).
+ * Loads an image dataset by registered name, `.npz` path or folder path.
+ *
+ * - Registered name: `demo` is generated from `seed`. A MedMNIST set is read from the
+ *   first of its `localCandidates` that exists. Nothing is downloaded.
+ * - Path ending in `.npz`: a MedMNIST file, with class names '0', '1', ….
+ * - Path to a folder: PNG images in one folder per class (see loadPngFolder).
+ *
  * Relative paths are resolved against the current working directory.
  */
 export function loadImageDataset(nameOrPath: string, options: LoadImageDatasetOptions = {}): ImageDataset {

@@ -136,8 +136,8 @@ function readCentralDirectory(
 }
 
 /**
- * Replaces each 32-bit field that holds 0xFFFFFFFF with its 64-bit value from the
- * ZIP64 extra field (tag 0x0001), which lists only those fields, in the order
+ * Replaces each 32-bit field that is 0xFFFFFFFF with its 64-bit value from the ZIP64
+ * extra field (tag 0x0001). That field lists only the replaced fields, in the order
  * uncompressed size, compressed size, local header offset.
  */
 function applyZip64Extra(

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NoiseSchedule } from './schedules';
 
 /**
- * What the network is trained to predict, with alpha_t = sqrt(alphaBar_t) and
+ * Targets the network can be trained to predict, with alpha_t = sqrt(alphaBar_t) and
  * sigma_t = sqrt(1 - alphaBar_t), so that x_t = alpha_t * x_0 + sigma_t * eps:
  *
  * - epsilon: the noise eps (Ho et al. 2020).

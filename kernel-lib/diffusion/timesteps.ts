@@ -1,12 +1,12 @@
 /**
- * Which training timesteps a sampler visits, for S inference steps out of T training timesteps.
+ * Spacings of the training timesteps a sampler visits, for S inference steps out of T training timesteps.
  * Each spacing is a formula of the step index i = 0 … S-1, so the result always has exactly S
  * elements (a float `arange` with step T/S can produce S + 1 of them).
  *
  * - leading: (S-1-i) * floor(T/S). Starts below T-1 unless S divides T, and always ends at 0
  *   (the DDIM paper's spacing).
  * - trailing: roundHalfEven(T - i*T/S) - 1. Always starts at T-1, so a schedule with zero
- *   terminal SNR is sampled from pure noise (the spacing Lin et al. 2024 recommend).
+ *   terminal SNR is sampled from pure noise (Lin et al. 2024 ask samplers to start at the last timestep).
  * - linspace: roundHalfEven((T-1) * k / (S-1)) for k = S-1 down to 0. Starts at T-1, ends at 0.
  */
 export const TIMESTEP_SPACINGS = ['leading', 'trailing', 'linspace'] as const;

@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseNpy } from '../../kernel-lib/data/npy';
 
-// Fixtures follow numpy.lib.format: magic, version bytes, header length (uint16 LE for
-// 1.0, uint32 LE for 2.0 and 3.0), the dict padded with spaces and ended by '\n' so
-// that the whole header is a multiple of 64 bytes, then the element bytes.
+// Fixtures follow numpy.lib.format: magic, version bytes, and header length (uint16 LE
+// for 1.0, uint32 LE for 2.0 and 3.0). The dict follows, padded with spaces and ended
+// by '\n' so that the whole header is a multiple of 64 bytes, then the element bytes.
 
 /** Builds `.npy` bytes; `totalHeaderLength` overrides the 64-byte alignment. */
 function npyBytes(dict: string, data: Uint8Array, version = 1, totalHeaderLength?: number): Uint8Array {
@@ -174,7 +174,7 @@ test('rejects a header cut off by the end of the file', () => {
   assert.throws(() => parseNpy(bytes.subarray(0, 40)), /header needs 128 bytes, the file has 40/);
 });
 
-test('rejects int64 beyond 2^53', () => {
+test('rejects int64 that float64 rounds', () => {
   const data = bytesOf(BigInt64Array.from([1n, 2n ** 53n + 1n]));
   const bytes = npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", data);
   assert.throws(() => parseNpy(bytes), /int64 value 9007199254740993 at flat index 1/);

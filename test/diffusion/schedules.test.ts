@@ -54,7 +54,8 @@ test('linear alphasCumprod matches a direct product', () => {
   let product = 1;
   for (let t = 0; t < 1000; t++) product *= 1 - (1e-4 + ((0.02 - 1e-4) * t) / 999);
   assert.ok(Math.abs(schedule.alphasCumprod[999] - product) / product < 1e-12, `got ${schedule.alphasCumprod[999]}`);
-  assert.ok(schedule.alphasCumprod[999] > 4.0e-5 && schedule.alphasCumprod[999] < 4.1e-5);
+  assert.ok(schedule.alphasCumprod[999] > 4.0e-5, `got ${schedule.alphasCumprod[999]}`);
+  assert.ok(schedule.alphasCumprod[999] < 4.1e-5, `got ${schedule.alphasCumprod[999]}`);
 });
 
 test('scaled_linear endpoints are betaStart and betaEnd', () => {
@@ -64,14 +65,16 @@ test('scaled_linear endpoints are betaStart and betaEnd', () => {
   assert.ok(Math.abs(schedule.betas[999] - 0.012) < 1e-17, `last beta ${schedule.betas[999]}`);
   // The middle beta is ((sqrt(a) + sqrt(b)) / 2)^2 at t = 499.5; t = 500 lies just above it.
   const middle = ((Math.sqrt(0.00085) + Math.sqrt(0.012)) / 2) ** 2;
-  assert.ok(schedule.betas[499] < middle && schedule.betas[500] > middle);
+  assert.ok(schedule.betas[499] < middle, `beta[499] = ${schedule.betas[499]}, middle ${middle}`);
+  assert.ok(schedule.betas[500] > middle, `beta[500] = ${schedule.betas[500]}, middle ${middle}`);
   assertConsistent(schedule);
 });
 
 test('cosine betas are capped at 0.999 and hit the cap last', () => {
   const schedule = makeNoiseSchedule({ betaSchedule: 'cosine' });
   for (let t = 0; t < 1000; t++) {
-    assert.ok(schedule.betas[t] > 0 && schedule.betas[t] <= 0.999, `beta[${t}] = ${schedule.betas[t]}`);
+    assert.ok(schedule.betas[t] > 0, `beta[${t}] = ${schedule.betas[t]}`);
+    assert.ok(schedule.betas[t] <= 0.999, `beta[${t}] = ${schedule.betas[t]}`);
   }
   assert.is(schedule.betas[999], 0.999);
   assert.ok(schedule.betas[998] < 0.999, `beta[998] = ${schedule.betas[998]}`);

@@ -42,7 +42,7 @@ export function sampleDpmSolver(options: SamplerOptions): tf.Tensor {
       const isLast = i === total - 1;
 
       // [next sample] at the last step, else [next sample, x_0 estimate kept for the next step].
-      const kept = tf.tidy((): tf.Tensor[] => {
+      const stepResult = tf.tidy((): tf.Tensor[] => {
         const output = evaluateDenoiser(run, x, t);
 
         // 1. Data prediction x0_theta(x_t, t), clipped if requested.
@@ -51,7 +51,7 @@ export function sampleDpmSolver(options: SamplerOptions): tf.Tensor {
 
         // 2. Step size in log-SNR: h = lambda_next - lambda_current. lambda = -inf at alphaBar = 0.
         const target = levelOf(previousAlphaBar(run, i));
-        const h = logSnrHalf(target) - logSnrHalf(current);
+        const h = halfLogSnr(target) - halfLogSnr(current);
 
         // 3. D: the x_0 estimate, or its second-order extrapolation when an earlier finite step exists.
         let d = x0Estimate;
@@ -67,8 +67,8 @@ export function sampleDpmSolver(options: SamplerOptions): tf.Tensor {
       });
 
       state.previousX0?.dispose();
-      state.previousX0 = kept[1] ?? null;
-      return kept[0];
+      state.previousX0 = stepResult[1] ?? null;
+      return stepResult[0];
     });
   } finally {
     state.previousX0?.dispose();
@@ -76,6 +76,6 @@ export function sampleDpmSolver(options: SamplerOptions): tf.Tensor {
 }
 
 /** lambda = log(alpha / sigma), half the log signal-to-noise ratio; -inf at alpha = 0, +inf at sigma = 0. */
-function logSnrHalf(level: { alpha: number; sigma: number }): number {
+function halfLogSnr(level: { alpha: number; sigma: number }): number {
   return Math.log(level.alpha) - Math.log(level.sigma);
 }

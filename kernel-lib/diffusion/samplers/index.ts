@@ -9,10 +9,7 @@ export { sampleDdim } from './ddim';
 export { sampleDdpm } from './ddpm';
 export { sampleDpmSolver } from './dpm-solver';
 
-/**
- * Sampling algorithms: ancestral DDPM, DDIM (deterministic at eta = 0) and the second-order
- * multistep DPM-Solver++(2M), which needs the fewest steps of the three for a given quality.
- */
+/** Sampling algorithms: ancestral DDPM, DDIM (deterministic at eta = 0) and the second-order multistep DPM-Solver++(2M). */
 export const SAMPLERS = ['ddpm', 'ddim', 'dpmsolver++'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+'use strict';
+// Runs the TypeScript benchmark and, when Debian's python3-torch is installed, the PyTorch peer
+// in the same sitting, so both figures come from one machine state.
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const entry = path.join(root, 'dist', 'bench', 'diffusion-bench.js');
+if (!fs.existsSync(entry)) {
+  console.error(`bench: ${entry} is missing; run 'npm run build' first`);
+  process.exit(1);
+}
+const ours = spawnSync(process.execPath, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+if (ours.status !== 0) process.exit(ours.status || 1);
+
+const peer = path.join(root, '..', 'shared', 'bench', 'reference_unet.py');
+const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!fs.existsSync(peer) || !hasTorch) {
+  console.error('bench: PyTorch peer skipped (needs ../shared/bench/reference_unet.py and Debian python3-torch)');
+  process.exit(0);
+}
+const reference = spawnSync('/usr/bin/python3', [peer, '2'], { stdio: 'inherit' });
+process.exit(reference.status || 0);

@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { registerWasmTrainingKernels } from '../../kernel-lib/backend/wasm-kernels/register';
+import { Random } from '../../kernel-lib/util/random';
+
+// Every registered wasm kernel is compared with the cpu backend's reference kernel on
+// random inputs. Tolerance: |wasm − cpu| <= 1e-4 + 1e-3·|cpu| elementwise.
+const RTOL = 1e-3;
+const ATOL = 1e-4;
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  stride: number;
+  pad: Pad;
+}
+
+const CASES: ConvCase[] = [
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: 'valid' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [2, 7, 7, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'valid' },
+  { x: [2, 7, 8, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'valid' },
+  { x: [2, 8, 8, 3], filter: [2, 2, 3, 4], stride: 2, pad: 'valid' },
+  { x: [1, 5, 6, 2], filter: [1, 1, 2, 3], stride: 1, pad: 'same' },
+  { x: [2, 8, 8, 4], filter: [3, 3, 4, 5], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { x: [2, 7, 7, 4], filter: [3, 3, 4, 5], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { x: [2, 6, 6, 2], filter: [3, 3, 2, 3], stride: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+];
+
+function describeCase(c: ConvCase): string {
+  return `x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.filter)} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.is(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const bound = ATOL + RTOL * Math.abs(expected[i]);
+    if (!(Math.abs(actual[i] - expected[i]) <= bound)) {
+      assert.unreachable(`${what}: element ${i} expected ${expected[i]}, but got ${actual[i]} (allowed error ${bound.toExponential(2)})`);
+    }
+  }
+}
+
+async function onBackend<T>(name: string, fn: () => T): Promise<T> {
+  await tf.setBackend(name);
+  return fn();
+}
+
+test.before(async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+test('Conv2DBackpropFilter matches cpu', async () => {
+  const rng = new Random(11);
+  for (const c of CASES) {
+    const xValues = rng.normalArray(c.x.reduce((a, b) => a * b));
+    const probe = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.stride, c.pad);
+    const dyShape = probe.shape;
+    tf.dispose(probe);
+    const dyValues = rng.normalArray(dyShape.reduce((a, b) => a * b));
+    const run = () =>
+      tf.tidy(() => {
+        const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: c.filter };
+        const out = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(xValues, c.x), dy: tf.tensor(dyValues, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return { shape: out.shape, values: out.dataSync() };
+      });
+    const expected = await onBackend('cpu', run);
+    const actual = await onBackend('wasm', run);
+    assert.equal(actual.shape, expected.shape, `${describeCase(c)}: shape`);
+    assertClose(actual.values, expected.values, describeCase(c));
+  }
+});
+
+test('Conv2DBackpropInput matches cpu', async () => {
+  const rng = new Random(12);
+  for (const c of CASES) {
+    const filterValues = rng.normalArray(c.filter.reduce((a, b) => a * b));
+    const probe = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.stride, c.pad);
+    const dyShape = probe.shape;
+    tf.dispose(probe);
+    const dyValues = rng.normalArray(dyShape.reduce((a, b) => a * b));
+    const run = () =>
+      tf.tidy(() => {
+        const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: c.x };
+        const out = tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dyValues, dyShape), filter: tf.tensor(filterValues, c.filter) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return { shape: out.shape, values: out.dataSync() };
+      });
+    const expected = await onBackend('cpu', run);
+    const actual = await onBackend('wasm', run);
+    assert.equal(actual.shape, c.x, `${describeCase(c)}: shape`);
+    assert.equal(expected.shape, c.x, `${describeCase(c)}: cpu shape`);
+    assertClose(actual.values, expected.values, describeCase(c));
+  }
+});
+
+test('conv2d gradients through tf.grads match cpu', async () => {
+  const rng = new Random(13);
+  const c = CASES[2];
+  const xValues = rng.normalArray(c.x.reduce((a, b) => a * b));
+  const fValues = rng.normalArray(c.filter.reduce((a, b) => a * b));
+  const run = () =>
+    tf.tidy(() => {
+      const grads = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad))));
+      const [dx, df] = grads([tf.tensor4d(xValues, c.x), tf.tensor4d(fValues, c.filter)]);
+      return [dx.dataSync(), df.dataSync()];
+    });
+  const expected = await onBackend('cpu', run);
+  const actual = await onBackend('wasm', run);
+  assertClose(actual[0], expected[0], 'dx');
+  assertClose(actual[1], expected[1], 'dfilter');
+});
+
+test('UnsortedSegmentSum matches cpu', async () => {
+  const rng = new Random(14);
+  const xValues = rng.normalArray(7 * 3 * 2);
+  const ids = new Int32Array([0, 4, 2, 2, 0, 1, 4]);
+  const run = () =>
+    tf.tidy(() => {
+      const out = tf.unsortedSegmentSum(tf.tensor3d(xValues, [7, 3, 2]), tf.tensor1d(ids, 'int32'), 5);
+      return { shape: out.shape, values: out.dataSync() };
+    });
+  const expected = await onBackend('cpu', run);
+  const actual = await onBackend('wasm', run);
+  assert.equal(actual.shape, [5, 3, 2]);
+  assertClose(actual.values, expected.values, 'unsortedSegmentSum');
+  // Segment 3 receives no rows and must be exactly zero.
+  for (let i = 18; i < 24; i++) assert.is(actual.values[i], 0, `segment 3 element ${i}`);
+});
+
+test('gather gradient matches cpu', async () => {
+  const run = () =>
+    tf.tidy(() => {
+      const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+      const weights = tf.tensor2d([[1, 1], [2, 2], [3, 3], [4, 4]]);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([0, 2, 2, 1], 'int32')), weights)));
+      return Array.from(grad(table).dataSync());
+    });
+  const expected = await onBackend('cpu', run);
+  const actual = await onBackend('wasm', run);
+  // Row 0 gets weight 1, row 1 weight 4, row 2 weights 2 + 3.
+  assert.equal(expected, [1, 1, 4, 4, 5, 5]);
+  assert.equal(actual, expected);
+});
+
+test('kernels leave no tensors behind', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;
+  const f = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const bytesBefore = tf.memory().numBytes;
+  for (let i = 0; i < 3; i++) {
+    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, f]);
+    tf.dispose([dx, df]);
+  }
+  assert.is(tf.memory().numTensors, before);
+  assert.is(tf.memory().numBytes, bytesBefore);
+  tf.dispose([x, f]);
+});
+
+test.run();

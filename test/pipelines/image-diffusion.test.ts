@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { selectBackend } from '../../kernel-lib/backend/select';
+import { makeDemoDataset } from '../../kernel-lib/data/demo';
+import { generateImages, loadImageDiffusionModel, trainImageDiffusion } from '../../kernel-lib/pipelines/image-diffusion';
+import { setLogLevel } from '../../kernel-lib/util/log';
+
+const DATASET = makeDemoDataset({ seed: 1, size: 8, counts: { train: [12, 4], val: [2, 2], test: [2, 2] } });
+const TINY = { widths: [8, 8], embeddingDim: 8, normGroups: 4 };
+let modelDir = '';
+
+test.before(async () => {
+  setLogLevel('warn');
+  await selectBackend({ backend: 'wasm' });
+  modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medsynth-model-'));
+  trainImageDiffusion({ dataset: DATASET, modelDir, unet: TINY, training: { numSteps: 3, batchSize: 4, checkpointEvery: 2 } });
+});
+
+test.after(() => {
+  fs.rmSync(modelDir, { recursive: true, force: true });
+});
+
+test('model directory holds model.json and the checkpoint', () => {
+  assert.equal(fs.readdirSync(modelDir).sort(), ['checkpoint.safetensors', 'model.json']);
+  const model = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+  assert.equal(model.classNames, ['normal', 'lesion']);
+  assert.equal(model.image, { height: 8, width: 8 });
+});
+
+test('same seed gives the same images', () => {
+  const loaded = loadImageDiffusionModel(modelDir);
+  const run = (seed: number) => generateImages(loaded, { classIndex: 1, count: 3, guidanceScale: 3, sampler: 'ddim', numInferenceSteps: 4, seed });
+  const a = run(7);
+  const b = run(7);
+  const c = run(8);
+  assert.equal(Array.from(a), Array.from(b));
+  assert.not.equal(Array.from(a), Array.from(c));
+  loaded.dispose();
+});
+
+test('sampling leaves no tensors', () => {
+  const loaded = loadImageDiffusionModel(modelDir);
+  const before = tf.memory().numTensors;
+  for (const sampler of ['ddim', 'ddpm', 'dpmsolver++']) {
+    const images = generateImages(loaded, { classIndex: 0, count: 3, guidanceScale: 2, sampler, numInferenceSteps: 3, seed: 1, batchSize: 2 });
+    assert.is(images.length, 3 * 8 * 8, sampler);
+    assert.ok(images.every((v) => v >= -1 && v <= 1), `${sampler}: pixels clipped to [-1, 1]`);
+  }
+  assert.is(tf.memory().numTensors, before);
+  loaded.dispose();
+});
+
+test('resume with other settings is rejected', () => {
+  assert.throws(
+    () => trainImageDiffusion({ dataset: DATASET, modelDir, unet: { ...TINY, widths: [8, 16] }, training: { numSteps: 4, batchSize: 4 } }),
+    /was written with other settings/,
+  );
+});
+
+test('resume trains only the missing steps', () => {
+  const result = trainImageDiffusion({ dataset: DATASET, modelDir, unet: TINY, training: { numSteps: 4, batchSize: 4, checkpointEvery: 2 } });
+  assert.is(result.steps, 4);
+});
+
+test('empty class is rejected', () => {
+  const lonely = makeDemoDataset({ seed: 1, size: 8, counts: { train: [6, 0], val: [1, 1], test: [1, 1] } });
+  assert.throws(() => trainImageDiffusion({ dataset: lonely, modelDir: path.join(modelDir, 'x'), unet: TINY }), /class 'lesion' has no training images/);
+});
+
+test('unknown class index is rejected', () => {
+  const loaded = loadImageDiffusionModel(modelDir);
+  assert.throws(
+    () => generateImages(loaded, { classIndex: 2, count: 1, guidanceScale: 1, sampler: 'ddim', numInferenceSteps: 2, seed: 0 }),
+    /class index 2 is not one of 0 … 1 \(normal, lesion\)/,
+  );
+  loaded.dispose();
+});
+
+test('missing model directory names the path', () => {
+  assert.throws(() => loadImageDiffusionModel('/nonexistent/model'), /\/nonexistent\/model\/model.json does not exist/);
+});
+
+test.run();
