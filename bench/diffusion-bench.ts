@@ -11,10 +11,10 @@ import { Adam } from '../kernel-lib/train/adam';
 import { Random } from '../kernel-lib/util/random';
 
 /**
- * The image-diffusion benchmark, matched to the PyTorch peer: the reference U-Net with
- * 4 classes, batch 64 at 32×32, epsilon MSE and Adam(2e-4) on a 1000-step linear
- * schedule; then 64 images with DDIM-50 and guidance 3 (conditional and null rows in
- * one call of 128). Prints one JSON line.
+ * Measures the image-diffusion workload of the PyTorch peer. Training: the reference U-Net
+ * with 4 classes, batch 64 at 32×32, epsilon MSE and Adam(2e-4) on a 1000-step linear
+ * schedule. Sampling: 64 images with DDIM-50 and guidance 3, with the conditional and null
+ * rows in one call of 128. Prints one JSON line.
  * Usage: node dist/bench/diffusion-bench.js [--train-steps N] [--sample-count N] [--profile]
  */
 async function main(): Promise<void> {

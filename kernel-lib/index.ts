@@ -1,11 +1,29 @@
 /**
- * Public entry of the medsynth library, for notebooks and scripts:
- * `import * as ms from '../kernel-lib'`.
+ * Public entry of the medsynth library, for notebooks and scripts. Notebooks import the
+ * compiled copy, `import * as ms from '../dist/kernel-lib'`, because tslab compiles only
+ * files under the notebook's folder.
  */
 export * from './util/random';
 export * from './util/log';
+export * from './util/atomic-write';
 export * from './backend/select';
+export * from './backend/probe';
+export * from './diffusion/types';
 export * from './diffusion/schedules';
 export * from './diffusion/timesteps';
+export * from './diffusion/parameterization';
+export * from './diffusion/guidance';
+export * from './diffusion/samplers';
+export * from './nets/params';
 export * from './nets/unet';
+export * from './train/adam';
+export * from './train/ema';
+export * from './train/checkpoint';
+export * from './train/diffusion-trainer';
+export * from './data/image-dataset';
 export * from './data/registry';
+export * from './data/demo';
+export * from './data/medmnist';
+export * from './data/png-folder';
+export * from './io/png';
+export * from './pipelines/image-diffusion';

@@ -11,7 +11,7 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 type ConcreteBackend = Exclude<BackendChoice, 'auto'>;
 const AUTO_ORDER: ConcreteBackend[] = ['node-gpu', 'node', 'wasm', 'cpu'];
 
-/** What a run manifest records about the backend in use. */
+/** Facts about the backend in use, for run manifests. */
 export interface BackendInfo {
   /** The medsynth name: `node-gpu`, `node`, `wasm` or `cpu`. */
   name: ConcreteBackend;
@@ -20,7 +20,7 @@ export interface BackendInfo {
   /** npm package that provides it, with its version. */
   package: string;
   tfjsVersion: string;
-  /** How the choice was made: `auto`, the `MEDSYNTH_BACKEND` variable, or an option. */
+  /** Origin of the choice: `auto`, the `MEDSYNTH_BACKEND` variable, or an option. */
   source: 'auto' | 'env' | 'option';
   /** Backends `auto` tried before this one, each with the reason it was skipped. */
   skipped: { name: ConcreteBackend; reason: string }[];
@@ -77,7 +77,7 @@ async function activate(name: ConcreteBackend): Promise<Pick<BackendInfo, 'tfBac
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
       await tf.ready();
       // The cpu backend prints a banner recommending tfjs-node on its first write; the
-      // backend log line and the skipped list already say that, so it is turned off.
+      // backend log line and the skipped list already report that, so it is turned off.
       (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       return { tfBackend: 'cpu', package: packageVersion('@tensorflow/tfjs-backend-cpu') };
     }

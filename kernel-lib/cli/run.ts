@@ -3,10 +3,10 @@ import { trainDiffusionCommand } from './train-diffusion';
 import { sampleCommand } from './sample';
 
 /**
- * `medsynth run <experiment>`. The experiment runner (real-test comparison of augmentation
- * arms) is not available yet; `run demo` meanwhile exercises the diffusion core end to end on
- * the generated demo data: a small model trained for a short while, then synthetic images
- * of the rare class.
+ * Runs `medsynth run <experiment>`. The experiment runner (real-test comparison of
+ * augmentation arms) is not available yet. Until it is, `run demo` exercises the diffusion
+ * core end to end on the generated demo data. It trains a small model for a short while,
+ * then writes synthetic images of the rare class.
  */
 export async function runCommand(argv: string[]): Promise<void> {
   const [experiment, ...rest] = argv;

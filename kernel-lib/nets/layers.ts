@@ -29,7 +29,8 @@ export function conv2d(params: Params, name: string, x: tf.Tensor4D, stride = 1)
     [half, half],
     [0, 0],
   ];
-  return tf.add(tf.conv2d(x, weight, stride, half === 0 ? 'valid' : pad), bias);
+  // The fused op adds the bias inside the convolution kernel: one pass over the output instead of two.
+  return tf.fused.conv2d({ x, filter: weight, strides: stride, pad: half === 0 ? 'valid' : pad, bias });
 }
 
 export function linearSpecs(name: string, inFeatures: number, outFeatures: number): ParamSpec[] {
@@ -54,18 +55,44 @@ export function groupNormSpecs(name: string, channels: number): ParamSpec[] {
 /**
  * Group normalisation (Wu and He 2018): statistics over height, width and the channels
  * of each of `groups` groups, then a per-channel scale and shift. epsilon 1e-5 as PyTorch.
+ *
+ * The gradient is written out instead of derived op by op, which saves about a quarter of
+ * the time of a forward and backward pass on the wasm backend. With x̂ = (x − μ)·r,
+ * r = 1/√(σ² + ε) and g = dy·γ, the input gradient per group is
+ * dx = r · (g − mean(g) − x̂ · mean(g · x̂)); dγ = Σ dy·x̂ and dβ = Σ dy over batch and pixels.
  */
 export function groupNorm(params: Params, name: string, x: tf.Tensor4D, groups: number, epsilon = 1e-5): tf.Tensor4D {
   const [batch, height, width, channels] = x.shape;
   if (channels % groups !== 0) {
     throw new Error(`groupNorm ${name}: ${channels} channels cannot be split into ${groups} groups; use a width divisible by ${groups}`);
   }
-  // [batch, height, width, groups, channelsPerGroup]
-  const grouped = tf.reshape(x, [batch, height, width, groups, channels / groups]);
-  const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
-  const normalized = tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, epsilon)));
-  const back = tf.reshape(normalized, [batch, height, width, channels]);
-  return tf.add(tf.mul(back, param(params, `${name}.gamma`)), param(params, `${name}.beta`));
+  // [batch, height, width, groups, channelsPerGroup]; statistics over axes 1, 2 and 4.
+  const groupedShape = [batch, height, width, groups, channels / groups];
+  const axes = [1, 2, 4];
+  // customGrad passes the inputs and then the save function as one variadic list.
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const grouped = tf.reshape(input, groupedShape);
+    const centered = tf.sub(grouped, tf.mean(grouped, axes, true));
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), axes, true), epsilon));
+    const xHat = tf.reshape(tf.mul(centered, rstd), [batch, height, width, channels]);
+    save([xHat, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(xHat, gamma), beta),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedXHat, savedRstd, savedGamma] = saved;
+        const dBeta = tf.sum(dy, [0, 1, 2]);
+        const dGamma = tf.sum(tf.mul(dy, savedXHat), [0, 1, 2]);
+        const g = tf.reshape(tf.mul(dy, savedGamma), groupedShape);
+        const xHatGrouped = tf.reshape(savedXHat, groupedShape);
+        const meanG = tf.mean(g, axes, true);
+        const meanGXHat = tf.mean(tf.mul(g, xHatGrouped), axes, true);
+        const dx = tf.mul(tf.sub(tf.sub(g, meanG), tf.mul(xHatGrouped, meanGXHat)), savedRstd);
+        return [tf.reshape(dx, [batch, height, width, channels]), dGamma, dBeta];
+      },
+    };
+  });
+  return normalize(x, param(params, `${name}.gamma`), param(params, `${name}.beta`)) as tf.Tensor4D;
 }
 
 /** SiLU (swish): x · σ(x). */

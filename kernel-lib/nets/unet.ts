@@ -36,7 +36,7 @@ export interface UNetConfig {
   outChannels: number;
 }
 
-/** The network of the PyTorch benchmark peer (880,481 parameters with 4 classes). */
+/** Returns the configuration of the PyTorch benchmark peer's network (880,481 parameters with 4 classes). */
 export function referenceUNetConfig(numClasses = 4): UNetConfig {
   return { widths: [32, 64, 64], numResBlocks: 1, embeddingDim: 128, numClasses, normGroups: 8, midAttention: true, inChannels: 1, outChannels: 1 };
 }
@@ -128,8 +128,20 @@ export function unetParamCount(config: UNetConfig): number {
  * unconditional network). Returns [batch, height, width, outChannels].
  */
 export function unetForward(config: UNetConfig, params: Params, x: tf.Tensor4D, timesteps: tf.Tensor1D, labels: tf.Tensor1D | null): tf.Tensor4D {
+  if (x.rank !== 4 || x.shape[3] !== config.inChannels) {
+    throw new Error(
+      `unetForward: expected images [batch, height, width, ${config.inChannels}], got [${x.shape}]; ` +
+        `convert images to ${config.inChannels} channel(s) or build the network with inChannels ${x.shape[x.rank - 1]}`,
+    );
+  }
+  const batch = x.shape[0];
+  if (timesteps.rank !== 1 || timesteps.shape[0] !== batch || (labels && (labels.rank !== 1 || labels.shape[0] !== batch))) {
+    throw new Error(
+      `unetForward: timesteps [${timesteps.shape}] and labels [${labels ? labels.shape : 'none'}] must each have one entry per image (${batch})`,
+    );
+  }
   return tf.tidy(() => {
-    const [batch, height, width] = x.shape;
+    const [, height, width] = x.shape;
     const multiple = 2 ** config.widths.length;
     const paddedHeight = Math.ceil(height / multiple) * multiple;
     const paddedWidth = Math.ceil(width / multiple) * multiple;

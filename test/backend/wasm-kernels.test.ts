@@ -47,6 +47,11 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
+/** Returns the output shape of the forward convolution of a case, which is dy's shape. */
+function dyShapeOf(c: ConvCase): number[] {
+  return tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.stride, c.pad).shape);
+}
+
 async function onBackend<T>(name: string, fn: () => T): Promise<T> {
   await tf.setBackend(name);
   return fn();
@@ -62,9 +67,7 @@ test('Conv2DBackpropFilter matches cpu', async () => {
   const rng = new Random(11);
   for (const c of CASES) {
     const xValues = rng.normalArray(c.x.reduce((a, b) => a * b));
-    const probe = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.stride, c.pad);
-    const dyShape = probe.shape;
-    tf.dispose(probe);
+    const dyShape = dyShapeOf(c);
     const dyValues = rng.normalArray(dyShape.reduce((a, b) => a * b));
     const run = () =>
       tf.tidy(() => {
@@ -83,9 +86,7 @@ test('Conv2DBackpropInput matches cpu', async () => {
   const rng = new Random(12);
   for (const c of CASES) {
     const filterValues = rng.normalArray(c.filter.reduce((a, b) => a * b));
-    const probe = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.stride, c.pad);
-    const dyShape = probe.shape;
-    tf.dispose(probe);
+    const dyShape = dyShapeOf(c);
     const dyValues = rng.normalArray(dyShape.reduce((a, b) => a * b));
     const run = () =>
       tf.tidy(() => {

@@ -1,31 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseNpy } from '../../kernel-lib/data/npy';
-
-// Fixtures follow numpy.lib.format: magic, version bytes, and header length (uint16 LE
-// for 1.0, uint32 LE for 2.0 and 3.0). The dict follows, padded with spaces and ended
-// by '\n' so that the whole header is a multiple of 64 bytes, then the element bytes.
-
-/** Builds `.npy` bytes; `totalHeaderLength` overrides the 64-byte alignment. */
-function npyBytes(dict: string, data: Uint8Array, version = 1, totalHeaderLength?: number): Uint8Array {
-  const prefixLength = version === 1 ? 10 : 12;
-  const unpadded = prefixLength + dict.length + 1;
-  const total = totalHeaderLength ?? Math.ceil(unpadded / 64) * 64;
-  const headerText = dict + ' '.repeat(total - unpadded) + '\n';
-
-  const out = new Uint8Array(total + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
-  const view = new DataView(out.buffer);
-  if (version === 1) view.setUint16(8, headerText.length, true);
-  else view.setUint32(8, headerText.length, true);
-  out.set(Buffer.from(headerText, 'latin1'), prefixLength);
-  out.set(data, total);
-  return out;
-}
-
-function bytesOf(array: ArrayBufferView): Uint8Array {
-  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-}
+import { bytesOf, npyBytes } from '../helpers/npz-writer';
 
 const FLOAT_2X3_DICT = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
 const FLOAT_2X3 = [1.5, -2, 3.25, 4, 5, -6.5];

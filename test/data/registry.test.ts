@@ -3,49 +3,17 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { encode } from 'fast-png';
 import { makeDemoDataset } from '../../kernel-lib/data/demo';
 import { classCounts, ImageDataset } from '../../kernel-lib/data/image-dataset';
 import { getDatasetInfo, listDatasets, loadImageDataset } from '../../kernel-lib/data/registry';
+import { npy, writeNpz } from '../helpers/npz-writer';
 
 // The compiled test runs from dist/test/data, so the project root is three levels up.
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medsynth-registry-'));
 test.after(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
-
-/** A one-entry stored .npz (PKWARE APPNOTE 6.3 layout) holding `.npy` v1.0 arrays. */
-function writeTinyNpz(filePath: string): void {
-  const u16 = (v: number) => Buffer.from([v & 0xff, v >>> 8]);
-  const u32 = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0);
-    return b;
-  };
-  const npy = (shape: string, data: number[]) => {
-    const dict = `{'descr': '|u1', 'fortran_order': False, 'shape': ${shape}, }`;
-    const header = Buffer.from(dict.padEnd(64 - 11) + '\n', 'latin1');
-    return Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), u16(header.length), header, Buffer.from(data)]);
-  };
-  const files: [string, Buffer][] = [
-    ['train_images.npy', npy('(2, 1, 2)', [1, 2, 3, 4])],
-    ['train_labels.npy', npy('(2, 1)', [1, 0])],
-  ];
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of files) {
-    const fields = [u16(0), u16(0), u16(0), u16(0x21), u32(zlib.crc32(data)), u32(data.length), u32(data.length), u16(name.length), u16(0)];
-    const local = Buffer.concat([u32(0x04034b50), u16(20), ...fields, Buffer.from(name)]);
-    central.push(Buffer.concat([u32(0x02014b50), u16(20), u16(20), ...fields, u16(0), u16(0), u16(0), u32(0), u32(offset), Buffer.from(name)]));
-    parts.push(local, data);
-    offset += local.length + data.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.concat([u32(0x06054b50), u16(0), u16(0), u16(2), u16(2), u32(directory.length), u32(offset), u16(0)]);
-  fs.writeFileSync(filePath, Buffer.concat([...parts, directory, end]));
-}
 
 test('registry lists the known datasets', () => {
   assert.equal(listDatasets().map((info) => info.name), ['breastmnist', 'demo', 'pneumoniamnist']);
@@ -84,8 +52,10 @@ test('demo name generates the seeded demo set', () => {
 });
 
 test('npz path loads as MedMNIST', () => {
-  const filePath = path.join(tmpDir, 'tiny.npz');
-  writeTinyNpz(filePath);
+  const filePath = writeNpz(path.join(tmpDir, 'tiny.npz'), {
+    'train_images.npy': npy('|u1', [2, 1, 2], Uint8Array.from([1, 2, 3, 4])),
+    'train_labels.npy': npy('|u1', [2, 1], Uint8Array.from([1, 0])),
+  });
   const ds = loadImageDataset(filePath);
   assert.is(ds.name, 'tiny');
   assert.is(ds.height, 1);

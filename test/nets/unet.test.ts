@@ -73,6 +73,18 @@ test('rejects a width not divisible by the groups', () => {
   assert.throws(() => unetParamSpecs({ ...TINY, widths: [8, 10] }), /every width must be a positive multiple of normGroups \(4\), got 10/);
 });
 
+test('rejects images of the wrong shape', () => {
+  const params = createParams(unetParamSpecs(TINY), new Random(0));
+  const t = tf.tensor1d([0], 'int32');
+  const y = tf.tensor1d([0], 'int32');
+  const rgb = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+  assert.throws(() => unetForward(TINY, params, rgb, t, y), /expected images \[batch, height, width, 1\], got \[1,8,8,3\]/);
+  const two = tf.zeros([2, 8, 8, 1]) as tf.Tensor4D;
+  assert.throws(() => unetForward(TINY, params, two, t, y), /must each have one entry per image \(2\)/);
+  tf.dispose([t, y, rgb, two]);
+  disposeParams(params);
+});
+
 test('conditional network requires labels', () => {
   const params = createParams(unetParamSpecs(TINY), new Random(0));
   assert.throws(
