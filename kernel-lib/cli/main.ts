@@ -1,11 +1,13 @@
 import { trainDiffusionCommand } from './train-diffusion';
 import { sampleCommand } from './sample';
 import { runCommand } from './run';
+import { datasetsCommand } from './datasets';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   'train-diffusion': { summary: 'train a class-conditional image diffusion model', run: trainDiffusionCommand },
   sample: { summary: 'generate synthetic images of one class from a trained model', run: sampleCommand },
-  run: { summary: "run an experiment ('demo': the diffusion core on generated data)", run: runCommand },
+  run: { summary: 'run a rare-condition augmentation experiment (config file or name in experiments/)', run: runCommand },
+  datasets: { summary: "list the registered datasets, or fetch one ('datasets fetch <name>')", run: datasetsCommand },
 };
 
 function usage(): string {

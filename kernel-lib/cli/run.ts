@@ -1,41 +1,44 @@
 import * as path from 'path';
-import { trainDiffusionCommand } from './train-diffusion';
-import { sampleCommand } from './sample';
+import { runExperiment } from '../experiment/runner';
+import { resolveExperimentConfig } from '../experiment/config';
+import { findProjectRoot } from '../data/registry';
+import { OptionSpec, formatHelp, parseOptions } from './args';
+import { createProgressBar } from './progress';
 
-/**
- * Runs `medsynth run <experiment>`. The experiment runner (real-test comparison of
- * augmentation arms) is not available yet. Until it is, `run demo` exercises the diffusion
- * core end to end on the generated demo data. It trains a small model for a short while,
- * then writes synthetic images of the rare class.
- */
+export const RUN_OPTIONS: Record<string, OptionSpec> = {
+  resume: { type: 'string', description: 'continue the run in this directory from its last finished stage' },
+  'runs-dir': { type: 'string', description: 'parent folder of new run directories (default experiments/runs)' },
+  'run-id': { type: 'string', description: 'name of the new run directory (default <name>-<date>-<time>)' },
+  backend: { type: 'string', description: 'auto, node-gpu, node, wasm or cpu (default: MEDSYNTH_BACKEND or auto)' },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+const SUMMARY = [
+  'Runs a rare-condition augmentation experiment: medsynth run <config.json | name in experiments/>.',
+  'Trains a diffusion model, generates filtered synthetic images of the rare class, trains a',
+  'classifier per arm and seed, and compares the arms on the REAL test split.',
+].join('\n');
+
 export async function runCommand(argv: string[]): Promise<void> {
-  const [experiment, ...rest] = argv;
-  if (experiment !== 'demo') {
-    throw new Error(
-      `run: the experiment runner is not yet available (asked for '${experiment ?? ''}'); ` +
-        "'medsynth run demo' runs the diffusion core on demo data, and train-diffusion and sample work on real data",
-    );
+  if (argv.includes('--help')) {
+    console.log(formatHelp('run', SUMMARY, RUN_OPTIONS));
+    return;
   }
-  if (rest.length > 0) throw new Error(`run demo: takes no options, got ${rest.join(' ')}`);
-  const outDir = path.resolve('experiments', 'runs', 'demo-core');
-  console.log('run demo: the experiment runner is not yet available; running the diffusion core on demo data instead');
-  await trainDiffusionCommand([
-    '--data', 'demo',
-    '--out', path.join(outDir, 'model'),
-    '--steps', '150',
-    '--batch-size', '16',
-    '--widths', '16,32',
-    '--embedding-dim', '64',
-    '--learning-rate', '1e-3',
-    '--ema-decay', '0.99',
-    '--checkpoint-every', '50',
-  ]);
-  await sampleCommand([
-    '--model', path.join(outDir, 'model'),
-    '--class', 'lesion',
-    '--n', '16',
-    '--steps', '25',
-    '--sampler', 'dpmsolver++',
-    '--out', path.join(outDir, 'samples'),
-  ]);
+  const target = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
+  const o = parseOptions('run', target ? argv.slice(1) : argv, RUN_OPTIONS);
+  if (!target && !o.resume) throw new Error("run: name an experiment (e.g. 'medsynth run quickstart') or pass --resume <run dir>");
+  if (target && o.resume) throw new Error('run: give either an experiment or --resume <run dir>, not both');
+
+  const started = Date.now();
+  const runDir = await runExperiment({
+    config: target ? resolveExperimentConfig(target, findProjectRoot('run')) : undefined,
+    resumeDir: o.resume as string | undefined,
+    runsDir: o['runs-dir'] ? path.resolve(o['runs-dir'] as string) : undefined,
+    runId: o['run-id'] as string | undefined,
+    backend: o.backend as string | undefined,
+    progress: createProgressBar,
+    say: (line) => console.log(line),
+  });
+  console.log(`\nrun finished in ${((Date.now() - started) / 1000).toFixed(0)} s; every metric above is from the REAL test split`);
+  console.log(`report: ${path.join(runDir, 'report.html')}`);
 }

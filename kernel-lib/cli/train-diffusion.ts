@@ -7,7 +7,7 @@ import { OptionSpec, formatHelp, parseIntList, parseOptions } from './args';
 import { createProgressBar } from './progress';
 
 export const TRAIN_DIFFUSION_OPTIONS: Record<string, OptionSpec> = {
-  data: { type: 'string', required: true, description: 'registered dataset name (pneumoniamnist, breastmnist, demo) or a .npz file or PNG folder' },
+  data: { type: 'string', required: true, description: 'registered dataset name (pneumoniamnist, breastmnist, chest-phantom, demo) or a .npz file or PNG folder' },
   out: { type: 'string', required: true, description: 'model directory to write (model.json, checkpoint.safetensors)' },
   steps: { type: 'number', default: 2000, description: 'training steps' },
   'batch-size': { type: 'number', default: 64, description: 'images per step' },

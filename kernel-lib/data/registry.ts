@@ -8,10 +8,17 @@ import { z } from 'zod';
 import { makeDemoDataset } from './demo';
 import { ImageDataset } from './image-dataset';
 import { loadMedMnist } from './medmnist';
+import { makeChestPhantomDataset } from './phantom';
 import { loadPngFolder } from './png-folder';
 
-/** How a registered dataset is obtained: a MedMNIST `.npz` file, or the built-in generator. */
+/** How a registered dataset is obtained: a MedMNIST `.npz` file, or a built-in generator. */
 export const DATASET_KINDS = ['medmnist-npz', 'generated'] as const;
+
+/** The built-in generators of the registered `generated` datasets, by name. */
+const GENERATORS: Record<string, (seed: number | undefined) => ImageDataset> = {
+  demo: (seed) => makeDemoDataset({ seed }),
+  'chest-phantom': (seed) => makeChestPhantomDataset({ seed }),
+};
 
 const datasetEntrySchema = z.object({
   title: z.string(),
@@ -39,7 +46,7 @@ export interface RegistryOptions {
 }
 
 export interface LoadImageDatasetOptions extends RegistryOptions {
-  /** Seed of the generated `demo` set (default 0); unused by other datasets. */
+  /** Seed of a generated set, `demo` or `chest-phantom` (default 0); unused by other datasets. */
   seed?: number;
 }
 
@@ -66,8 +73,9 @@ export function getDatasetInfo(name: string, options: RegistryOptions = {}): Dat
 /**
  * Loads an image dataset by registered name, `.npz` path or folder path.
  *
- * - Registered name: `demo` is generated from `seed`. A MedMNIST set is read from the
- *   first of its `localCandidates` that exists. Nothing is downloaded.
+ * - Registered name: `demo` and `chest-phantom` are generated from `seed`. A MedMNIST
+ *   set is read from the first of its `localCandidates` that exists. Nothing is
+ *   downloaded.
  * - Path ending in `.npz`: a MedMNIST file, with class names '0', '1', ….
  * - Path to a folder: PNG images in one folder per class (see loadPngFolder).
  *
@@ -94,9 +102,12 @@ export function loadImageDataset(nameOrPath: string, options: LoadImageDatasetOp
 
 function loadRegistered(info: DatasetInfo, projectRoot: string, seed: number | undefined): ImageDataset {
   if (info.kind === 'generated') {
-    // NOTE: 'demo' is the only generator; a new generated entry needs a branch here.
-    if (info.name !== 'demo') throw new Error(`loadImageDataset: no generator for registered dataset '${info.name}'`);
-    return makeDemoDataset({ seed });
+    if (!Object.prototype.hasOwnProperty.call(GENERATORS, info.name)) {
+      throw new Error(
+        `loadImageDataset: no generator for registered dataset '${info.name}'; generators exist for ${Object.keys(GENERATORS).join(', ')}`,
+      );
+    }
+    return GENERATORS[info.name](seed);
   }
 
   const candidates = info.localCandidates.map((candidate) => path.resolve(projectRoot, candidate));
@@ -136,7 +147,7 @@ function readRegistry(projectRoot: string, caller: string): Record<string, z.inf
  * is named "medsynth". This works from kernel-lib/data (ts-node, tslab) and from the
  * compiled dist/kernel-lib/data alike.
  */
-function findProjectRoot(caller: string): string {
+export function findProjectRoot(caller: string): string {
   let folder = __dirname;
   for (;;) {
     const packagePath = path.join(folder, 'package.json');

@@ -56,7 +56,18 @@ export const ImageDiffusionModelSchema = z
 export type ImageDiffusionModel = z.infer<typeof ImageDiffusionModelSchema>;
 export type ImageDiffusionTraining = z.infer<typeof ImageDiffusionTrainingSchema>;
 
-/** Formats a zod error as "field: problem" lines that name the value. */
-export function formatZodError(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+/**
+ * Formats a zod error as "field: problem (got value)" entries. `raw` is the validated input,
+ * used to show the value that was rejected.
+ */
+export function formatZodError(error: z.ZodError, raw?: unknown): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.join('.') || '(root)';
+      let value: unknown = raw;
+      for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
+      const got = raw !== undefined && value !== undefined && issue.path.length > 0 ? ` (got ${JSON.stringify(value)})` : '';
+      return `${field}: ${issue.message}${got}`;
+    })
+    .join('; ');
 }

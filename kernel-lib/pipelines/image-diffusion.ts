@@ -85,8 +85,9 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
     schedule: ScheduleConfigSchema.safeParse(options.schedule ?? {}),
     training: ImageDiffusionTrainingSchema.safeParse(options.training ?? {}),
   };
+  const inputs: Record<string, unknown> = { unet: options.unet ?? {}, schedule: options.schedule ?? {}, training: options.training ?? {} };
   for (const [name, result] of Object.entries(parsed)) {
-    if (!result.success) throw new Error(`trainImageDiffusion: invalid ${name} options: ${formatZodError(result.error)}`);
+    if (!result.success) throw new Error(`trainImageDiffusion: invalid ${name} options: ${formatZodError(result.error, inputs[name])}`);
   }
   const model: ImageDiffusionModel = ImageDiffusionModelSchema.parse({
     format: 'medsynth-image-diffusion',

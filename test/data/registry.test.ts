@@ -16,7 +16,7 @@ const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medsynth-registry-'));
 test.after(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
 
 test('registry lists the known datasets', () => {
-  assert.equal(listDatasets().map((info) => info.name), ['breastmnist', 'demo', 'pneumoniamnist']);
+  assert.equal(listDatasets().map((info) => info.name), ['breastmnist', 'chest-phantom', 'demo', 'pneumoniamnist']);
 });
 
 test('pneumoniamnist entry has classes, license and download', () => {
@@ -38,7 +38,7 @@ test('breastmnist entry has its classes and md5', () => {
 
 test('unknown name lists known names and mentions paths', () => {
   assert.throws(() => getDatasetInfo('chestmnist'), (err: Error) => {
-    assert.match(err.message, 'getDatasetInfo: unknown dataset "chestmnist"; known datasets: breastmnist, demo, pneumoniamnist');
+    assert.match(err.message, 'getDatasetInfo: unknown dataset "chestmnist"; known datasets: breastmnist, chest-phantom, demo, pneumoniamnist');
     assert.match(err.message, 'a path to a .npz file or to a folder of PNG images');
     return true;
   });

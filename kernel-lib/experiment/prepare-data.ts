@@ -1,0 +1,112 @@
+import { ImageDataset, ImageSplit, classCounts } from '../data/image-dataset';
+import { loadImageDataset } from '../data/registry';
+import { pickRareClasses } from '../augment/rare-classes';
+import { Random } from '../util/random';
+import { ExperimentConfig } from './config';
+
+/** The experiment's view of a dataset: selected classes, the reduced training split and the full one. */
+export interface ExperimentData {
+  /** Dataset with `rareTrainCount` applied to the training split; validation and test are untouched. */
+  dataset: ImageDataset;
+  /** Training split before `rareTrainCount`, for the all-real reference arm. */
+  fullTrain: ImageSplit;
+  positiveClass: number;
+  rareClasses: number[];
+  /** Real class counts per split of `dataset` (train after reduction), and `fullTrain`. */
+  classCounts: Record<string, number[]>;
+}
+
+/** Selects the rows of `split` whose index is in `rows`, relabelling with `labelMap`. */
+function selectRows(split: ImageSplit, rows: number[], size: number, labelMap: Map<number, number>): ImageSplit {
+  const images = new Uint8Array(rows.length * size);
+  const labels = new Int32Array(rows.length);
+  rows.forEach((row, i) => {
+    images.set(split.images.subarray(row * size, (row + 1) * size), i * size);
+    labels[i] = labelMap.get(split.labels[row]) as number;
+  });
+  return { images, labels, count: rows.length };
+}
+
+/**
+ * Loads the configured dataset, keeps the configured classes (in config order), and keeps
+ * only `rareTrainCount` training images of each rare class, chosen with a generator seeded
+ * by the experiment seed. Throws, naming the value, for unknown classes, a missing
+ * validation or test split, or a rare class without training images.
+ */
+export function prepareExperimentData(config: ExperimentConfig): ExperimentData {
+  const source = loadImageDataset(config.dataset.source, { seed: config.seed });
+  for (const split of ['val', 'test'] as const) {
+    if (!source.splits[split] || source.splits[split]?.count === 0) {
+      throw new Error(
+        `dataset ${source.source} has no ${split} split; the experiment needs real validation and test images ` +
+          '(MedMNIST files have val_* and test_* arrays; PNG folders need val/ and test/ sub-folders)',
+      );
+    }
+  }
+
+  const wanted = config.dataset.classes ?? source.classNames;
+  const labelMap = new Map<number, number>();
+  wanted.forEach((name, newIndex) => {
+    const oldIndex = source.classNames.indexOf(name);
+    if (oldIndex < 0) {
+      throw new Error(`dataset.classes: unknown class '${name}'; ${source.name} has ${source.classNames.map((c) => `'${c}'`).join(', ')}`);
+    }
+    labelMap.set(oldIndex, newIndex);
+  });
+  const size = source.height * source.width;
+  const keep = (split: ImageSplit) =>
+    selectRows(
+      split,
+      Array.from(split.labels).flatMap((label, row) => (labelMap.has(label) ? [row] : [])),
+      size,
+      labelMap,
+    );
+  const train = keep(source.splits.train);
+  const val = keep(source.splits.val as ImageSplit);
+  const test = keep(source.splits.test as ImageSplit);
+
+  const positiveClass = wanted.indexOf(config.dataset.positiveClass);
+  if (positiveClass < 0) {
+    throw new Error(`dataset.positiveClass: unknown class '${config.dataset.positiveClass}'; choose one of ${wanted.map((c) => `'${c}'`).join(', ')}`);
+  }
+  const fullCounts = classCounts(train, wanted.length);
+  const rareClasses = pickRareClasses(wanted, fullCounts, { rareClasses: config.dataset.rareClasses ?? [config.dataset.positiveClass] });
+
+  // Keep rareTrainCount seeded rows of each rare class; every other row stays.
+  let reducedTrain = train;
+  if (config.dataset.rareTrainCount !== null) {
+    const rng = new Random(config.seed);
+    const order = Array.from(rng.permutation(train.count));
+    const kept = new Map<number, number>();
+    const rows = order
+      .filter((row) => {
+        const label = train.labels[row];
+        if (!rareClasses.includes(label)) return true;
+        const n = kept.get(label) ?? 0;
+        if (n >= (config.dataset.rareTrainCount as number)) return false;
+        kept.set(label, n + 1);
+        return true;
+      })
+      .sort((a, b) => a - b);
+    const identity = new Map(wanted.map((_, i) => [i, i]));
+    reducedTrain = selectRows(train, rows, size, identity);
+  }
+
+  const dataset: ImageDataset = {
+    ...source,
+    classNames: [...wanted],
+    splits: { train: reducedTrain, val, test },
+  };
+  return {
+    dataset,
+    fullTrain: train,
+    positiveClass,
+    rareClasses,
+    classCounts: {
+      train: classCounts(reducedTrain, wanted.length),
+      val: classCounts(val, wanted.length),
+      test: classCounts(test, wanted.length),
+      fullTrain: fullCounts,
+    },
+  };
+}

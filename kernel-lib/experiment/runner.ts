@@ -1,0 +1,105 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { selectBackend } from '../backend/select';
+import { findProjectRoot } from '../data/registry';
+import { ExperimentConfig, loadExperimentConfig, parseExperimentConfig } from './config';
+import { ProgressFactory, StageContext, silentProgress } from './context';
+import { buildManifest } from './manifest';
+import { prepareExperimentData } from './prepare-data';
+import { RunDirectory, STAGES, Stage } from './run-dir';
+import { runDataStage } from './stages/data';
+import { runDiffusionStage } from './stages/diffusion';
+import { runFilterClassifierStage } from './stages/filter-classifier';
+import { runGenerationStage } from './stages/generation';
+import { runClassifiersStage } from './stages/classifiers';
+import { runEvaluationStage } from './stages/evaluation';
+import { runReportStage } from './stages/report';
+
+const STAGE_FUNCTIONS: Record<Stage, (ctx: StageContext) => void> = {
+  data: runDataStage,
+  diffusion: runDiffusionStage,
+  'filter-classifier': runFilterClassifierStage,
+  generation: runGenerationStage,
+  classifiers: runClassifiersStage,
+  evaluation: runEvaluationStage,
+  report: runReportStage,
+};
+
+/** Stages that only run when an arm needs synthetic images. */
+const SYNTHETIC_STAGES: Stage[] = ['diffusion', 'filter-classifier', 'generation'];
+
+export interface RunExperimentOptions {
+  /** A config file path, or a parsed config. */
+  config?: string | ExperimentConfig;
+  /** Continue the run in this directory from its last finished stage. */
+  resumeDir?: string;
+  /** Parent of new run directories (default `experiments/runs` under the project root). */
+  runsDir?: string;
+  runId?: string;
+  backend?: string;
+  progress?: ProgressFactory;
+  say?: (line: string) => void;
+}
+
+function timestampId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${name}-${stamp}`;
+}
+
+/**
+ * Runs the rare-condition augmentation experiment stage by stage, writing each stage's
+ * outputs into the run directory as it finishes. A failing stage leaves earlier outputs
+ * intact; `resumeDir` continues from the first unfinished stage with the run's own config.
+ * Returns the run directory.
+ */
+export async function runExperiment(options: RunExperimentOptions): Promise<string> {
+  const say = options.say ?? (() => undefined);
+  const progress = options.progress ?? silentProgress;
+  const projectRoot = findProjectRoot('runExperiment');
+
+  let run: RunDirectory;
+  let config: ExperimentConfig;
+  const backend = await selectBackend({ backend: options.backend });
+  if (options.resumeDir) {
+    run = RunDirectory.open(options.resumeDir);
+    const manifest = run.readJson<{ config: unknown; configPath: string | null }>('manifest.json');
+    config = parseExperimentConfig(manifest.config, path.join(run.dir, 'manifest.json'));
+    say(`resuming ${run.dir}`);
+  } else {
+    if (!options.config) throw new Error('runExperiment: pass a config (file path or object) or resumeDir');
+    const configPath = typeof options.config === 'string' ? path.resolve(options.config) : null;
+    config = typeof options.config === 'string' ? loadExperimentConfig(options.config) : parseExperimentConfig(options.config, 'config object');
+    const runsDir = options.runsDir ?? path.join(projectRoot, 'experiments', 'runs');
+    const dir = path.join(runsDir, options.runId ?? timestampId(config.name));
+    if (fs.existsSync(path.join(dir, 'manifest.json'))) {
+      throw new Error(`run directory ${dir} already holds a run; resume it with --resume ${dir} or choose another --run-id`);
+    }
+    run = RunDirectory.create(dir);
+    const data = prepareExperimentData(config);
+    run.writeJson(
+      buildManifest({ runId: path.basename(dir), config, configPath, projectRoot, backend, dataset: { name: data.dataset.name, source: data.dataset.source, license: data.dataset.license, citation: data.dataset.citation } }),
+      'manifest.json',
+    );
+  }
+
+  const data = prepareExperimentData(config);
+  const ctx: StageContext = { config, run, data, progress, say };
+  const needsSynthetic = config.arms.some((arm) => arm === 'real+synthetic' || arm === 'synthetic-only');
+  for (const stage of STAGES) {
+    if (run.isFinished(stage)) continue;
+    if (SYNTHETIC_STAGES.includes(stage) && !needsSynthetic) {
+      run.markFinished(stage, 0);
+      continue;
+    }
+    say(`stage ${stage}`);
+    const started = Date.now();
+    try {
+      STAGE_FUNCTIONS[stage](ctx);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`stage '${stage}' failed: ${message}. Outputs of earlier stages are kept; fix the cause and run 'medsynth run --resume ${run.dir}'`);
+    }
+    run.markFinished(stage, (Date.now() - started) / 1000);
+  }
+  return run.dir;
+}
