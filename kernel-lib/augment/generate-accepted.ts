@@ -26,6 +26,8 @@ export interface GenerateAcceptedResult {
   accepted: number;
   generated: number;
   rejected: Record<RejectionReason, number>;
+  /** Images that passed the filter after the target was reached in the last round, not kept. */
+  surplus: number;
   /** True when `targetCount` images were accepted; false when `maxGenerated` stopped the loop. */
   reachedTarget: boolean;
   /** Up to `examplesPerOutcome` images per outcome, uint8 [n, height, width] each. */
@@ -56,6 +58,7 @@ export function generateAcceptedImages(loaded: LoadedImageModel, options: Genera
   const examples = { accepted: [], ...Object.fromEntries(REJECTION_REASONS.map((r) => [r, []])) } as unknown as GenerateAcceptedResult['examples'];
   const acceptedProbabilities: number[] = [];
   let acceptedCount = 0;
+  let surplus = 0;
   let generated = 0;
 
   for (let round = 0; acceptedCount < targetCount && generated < maxGenerated; round++) {
@@ -82,6 +85,8 @@ export function generateAcceptedImages(loaded: LoadedImageModel, options: Genera
         accepted.set(image, acceptedCount * size);
         acceptedProbabilities.push(decision.probability);
         acceptedCount += 1;
+      } else {
+        surplus += 1;
       }
     });
     options.onProgress?.({ accepted: acceptedCount, generated, target: targetCount });
@@ -92,6 +97,7 @@ export function generateAcceptedImages(loaded: LoadedImageModel, options: Genera
     accepted: acceptedCount,
     generated,
     rejected,
+    surplus,
     reachedTarget: acceptedCount >= targetCount,
     examples,
     acceptedProbabilities,

@@ -104,10 +104,36 @@ export const ExperimentConfigSchema = z
 
 export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
 
+/** Unwraps defaults, optionals and nullables down to the schema that checks the value itself. */
+function innerSchema(schema: z.ZodTypeAny): z.ZodTypeAny {
+  let current = schema;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
+    current = current._def.innerType;
+  }
+  return current;
+}
+
+/** Returns the keys allowed in the config object at `fieldPath` (empty for the top level), or [] where no object is expected. */
+function allowedKeys(fieldPath: (string | number)[]): string[] {
+  let schema = innerSchema(ExperimentConfigSchema);
+  for (const key of fieldPath) {
+    const field = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodTypeAny>)[String(key)] : undefined;
+    if (field === undefined) return [];
+    schema = innerSchema(field);
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
 /** Validates a parsed JSON value; errors name the field, the value and the allowed values. */
 export function parseExperimentConfig(raw: unknown, source: string): ExperimentConfig {
   const result = ExperimentConfigSchema.safeParse(raw);
-  if (!result.success) throw new Error(`invalid experiment config ${source}: ${formatZodError(result.error, raw)}`);
+  if (!result.success) {
+    // zod names an unknown key but not the keys that are allowed in its place.
+    const keyHints = result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' ? [`allowed keys in ${issue.path.join('.') || 'the top level'}: ${allowedKeys(issue.path).join(', ')}`] : [],
+    );
+    throw new Error(`invalid experiment config ${source}: ${[formatZodError(result.error, raw), ...keyHints].join('; ')}`);
+  }
   if (!result.data.arms.includes('real-only')) {
     throw new Error(`invalid experiment config ${source}: arms must include 'real-only', the reference every arm is compared with (got ${JSON.stringify(result.data.arms)})`);
   }

@@ -5,7 +5,7 @@ import { findProjectRoot } from '../data/registry';
 import { ExperimentConfig, loadExperimentConfig, parseExperimentConfig } from './config';
 import { ProgressFactory, StageContext, silentProgress } from './context';
 import { buildManifest } from './manifest';
-import { prepareExperimentData } from './prepare-data';
+import { ExperimentData, prepareExperimentData } from './prepare-data';
 import { RunDirectory, STAGES, Stage } from './run-dir';
 import { runDataStage } from './stages/data';
 import { runDiffusionStage } from './stages/diffusion';
@@ -59,6 +59,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
 
   let run: RunDirectory;
   let config: ExperimentConfig;
+  let data: ExperimentData | null = null;
   const backend = await selectBackend({ backend: options.backend });
   if (options.resumeDir) {
     run = RunDirectory.open(options.resumeDir);
@@ -75,15 +76,14 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
       throw new Error(`run directory ${dir} already holds a run; resume it with --resume ${dir} or choose another --run-id`);
     }
     run = RunDirectory.create(dir);
-    const data = prepareExperimentData(config);
+    data = prepareExperimentData(config);
     run.writeJson(
       buildManifest({ runId: path.basename(dir), config, configPath, projectRoot, backend, dataset: { name: data.dataset.name, source: data.dataset.source, license: data.dataset.license, citation: data.dataset.citation } }),
       'manifest.json',
     );
   }
 
-  const data = prepareExperimentData(config);
-  const ctx: StageContext = { config, run, data, progress, say };
+  const ctx: StageContext = { config, run, data: data ?? prepareExperimentData(config), progress, say };
   const needsSynthetic = config.arms.some((arm) => arm === 'real+synthetic' || arm === 'synthetic-only');
   for (const stage of STAGES) {
     if (run.isFinished(stage)) continue;

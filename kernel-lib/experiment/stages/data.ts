@@ -5,11 +5,13 @@ import { StageContext } from '../context';
 
 /**
  * Records the data the run uses: class counts per split (after `rareTrainCount`), the
- * duplicate and conflicting-label check, and a grid of real training images per class.
+ * duplicate and conflicting-label check of the full splits, and a grid of real training
+ * images per class.
  */
 export function runDataStage(ctx: StageContext): void {
-  const { dataset, classCounts } = ctx.data;
-  const report = checkImageDataset(dataset);
+  const { dataset, classCounts, fullTrain } = ctx.data;
+  // Checked before rareTrainCount, so duplicates that involve a dropped training image still show.
+  const report = checkImageDataset({ ...dataset, splits: { ...dataset.splits, train: fullTrain } });
   ctx.say(formatDataCheck(report));
   ctx.run.writeJson({ classNames: dataset.classNames, classCounts, positiveClass: dataset.classNames[ctx.data.positiveClass], rareClasses: ctx.data.rareClasses.map((k) => dataset.classNames[k]), dataCheck: report }, 'data.json');
 

@@ -21,6 +21,8 @@ export interface GenerationRecord {
   accepted: number;
   generated: number;
   rejected: Record<string, number>;
+  /** Passed the filter after the target was reached; not kept. */
+  surplus: number;
   reachedTarget: boolean;
 }
 
@@ -112,12 +114,13 @@ export function runGenerationStage(ctx: StageContext): void {
           accepted: result.accepted,
           generated: result.generated,
           rejected: result.rejected,
+          surplus: result.surplus,
           reachedTarget: result.reachedTarget,
         };
         seedRecords.push(record);
         ctx.say(
           `generation seed ${seed}, ${className}: ${result.accepted}/${target} accepted from ${result.generated} generated` +
-            ` (rejected: ${REJECTION_REASONS.map((r) => `${r} ${result.rejected[r]}`).join(', ')})` +
+            ` (rejected: ${REJECTION_REASONS.map((r) => `${r} ${result.rejected[r]}`).join(', ')}; passed but beyond the target: ${result.surplus})` +
             (result.reachedTarget ? '' : ' — attempt limit reached before the target'),
         );
       }
