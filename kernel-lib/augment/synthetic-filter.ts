@@ -1,6 +1,6 @@
 import { nearestNeighbourDistances } from './memorization';
 
-/** Why a synthetic image was rejected. */
+/** Reasons for rejecting a synthetic image. */
 export const REJECTION_REASONS = ['low-confidence', 'memorised'] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

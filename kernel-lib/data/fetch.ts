@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { log } from '../util/log';
 import { FileHash, hashFile } from './file-hash';
-import { DatasetInfo, listDatasets, RegistryOptions } from './registry';
+import { DatasetInfo, findProjectRoot, listDatasets, RegistryOptions } from './registry';
 
 /** Bytes received so far, and the expected size from Content-Length (null when the server sends none). */
 export interface FetchProgress {
@@ -295,28 +295,5 @@ function logLookupOrder(name: string, destination: string, candidates: string[])
   const firstFound = candidates.find((candidate) => fs.existsSync(candidate));
   if (firstFound !== undefined && firstFound !== destination) {
     log.info(`fetchDataset: loadImageDataset('${name}') reads ${firstFound} first because it comes earlier in localCandidates`);
-  }
-}
-
-/**
- * Finds the project root: the nearest folder at or above this file whose package.json is
- * named "medsynth" (works from kernel-lib/data and from dist/kernel-lib/data).
- */
-function findProjectRoot(caller: string): string {
-  let folder = __dirname;
-  for (;;) {
-    const packagePath = path.join(folder, 'package.json');
-    if (fs.existsSync(packagePath)) {
-      try {
-        if (JSON.parse(fs.readFileSync(packagePath, 'utf8')).name === 'medsynth') return folder;
-      } catch {
-        // An unreadable package.json belongs to some other package; keep walking up.
-      }
-    }
-    const parent = path.dirname(folder);
-    if (parent === folder) {
-      throw new Error(`${caller}: no medsynth package.json found above ${__dirname}; pass \`projectRoot\``);
-    }
-    folder = parent;
   }
 }

@@ -10,7 +10,7 @@ export interface StageProgress {
 
 export type ProgressFactory = (label: string, total: number, unit: string) => StageProgress;
 
-/** What every stage receives. */
+/** Inputs shared by every stage. */
 export interface StageContext {
   config: ExperimentConfig;
   run: RunDirectory;

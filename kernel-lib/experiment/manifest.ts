@@ -31,7 +31,7 @@ function packageVersions(projectRoot: string): Record<string, string> {
 
 /**
  * Returns the run manifest: configuration, seed, git commit, package versions, backend and the
- * dataset's provenance. A dataset read from a file is hashed and the hashes recorded; a file that
+ * dataset's provenance. A dataset read from a file is hashed and the hashes recorded. A file that
  * differs from the official one is recorded as it is, never rejected.
  */
 export function buildManifest(options: {

@@ -11,7 +11,7 @@ export function saveClassifier(filePath: string, config: ClassifierConfig, param
 
 export function loadClassifier(filePath: string): { config: ClassifierConfig; params: Params } {
   const { tensors, metadata } = loadSafetensors(filePath);
-  if (!metadata.medsynthClassifier) throw new Error(`${filePath} holds no medsynth classifier configuration; delete it and resume the run`);
+  if (!metadata.medsynthClassifier) throw new Error(`${filePath} is missing the medsynth classifier configuration; delete it and resume the run`);
   const params: Params = new Map();
   for (const [name, { shape, data }] of tensors) params.set(name, tf.tensor(data, shape));
   return { config: JSON.parse(metadata.medsynthClassifier) as ClassifierConfig, params };

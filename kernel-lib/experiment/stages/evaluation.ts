@@ -7,7 +7,7 @@ import { armIsAvailable, ClassifierRecord, classifierRecordFile, SkippedClassifi
 export const REFERENCE_ARM: Arm = 'real-only';
 
 /**
- * Evaluates every arm on the real test split and writes `metrics.json`. The file holds no
+ * Evaluates every arm on the real test split and writes `metrics.json`. The file contains no
  * timings or dates, so two identical runs give identical files.
  */
 export function runEvaluationStage(ctx: StageContext): void {

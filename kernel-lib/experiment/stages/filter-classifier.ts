@@ -7,8 +7,8 @@ export const FILTER_CLASSIFIER_FILE = 'filter-classifier.safetensors';
 
 /**
  * Trains the classifier that filters synthetic images, on the real training split only,
- * seeded with the experiment seed. Rows are oversampled to balance the classes: trained on
- * the raw imbalance, the classifier gives every image about the prior of the rare class
+ * seeded with the experiment seed. Rows are oversampled to balance the classes. Trained on
+ * the raw imbalance, the classifier gave every image about the prior of the rare class
  * (0.07 for a 6% class on the chest phantoms), so no threshold could tell good synthetic
  * images of that class from bad ones.
  */

@@ -31,10 +31,10 @@ export function syntheticFile(seed: number): string {
 }
 
 /**
- * For each seed, generates `multiplier × n_real` accepted synthetic images of every rare
- * class, filtered by the real-data classifier and the memorisation check, and writes them as
- * `synthetic/synthetic_seed<seed>.npz` (images, labels, a synthetic flag of ones), a sample grid
- * per class, and example images of each outcome. Seeds already written are skipped.
+ * Generates, for each seed, `multiplier × n_real` accepted synthetic images of every rare
+ * class. The real-data classifier and the memorisation check filter them. The stage writes
+ * `synthetic/synthetic_seed<seed>.npz` (images, labels, a synthetic flag of ones), a sample
+ * grid per class and example images of each outcome. Seeds already written are skipped.
  */
 export function runGenerationStage(ctx: StageContext): void {
   const { dataset, rareClasses } = ctx.data;
