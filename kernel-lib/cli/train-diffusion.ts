@@ -42,6 +42,7 @@ export async function trainDiffusionCommand(argv: string[]): Promise<void> {
   const bar = createProgressBar('train-diffusion', total, 'steps');
   const started = Date.now();
   let firstStep = -1;
+  let lastLoss = NaN;
   const result = trainImageDiffusion({
     dataset,
     modelDir: path.resolve(o.out as string),
@@ -60,6 +61,7 @@ export async function trainDiffusionCommand(argv: string[]): Promise<void> {
     resume: !o['no-resume'],
     onProgress: (p) => {
       if (firstStep < 0) firstStep = p.step - 1;
+      lastLoss = p.loss;
       bar.update(p.step, `loss ${p.loss.toFixed(4)} | ${Math.round(p.msPerStep)} ms/step`);
     },
   });
@@ -67,6 +69,6 @@ export async function trainDiffusionCommand(argv: string[]): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   console.log(
     `trained ${result.steps} steps (${firstStep >= 0 ? result.steps - firstStep : 0} this run) in ${seconds.toFixed(0)} s on ${backend.name}; ` +
-      `last logged loss ${result.finalLoss.toFixed(4)}; model in ${path.resolve(o.out as string)}`,
+      `last loss ${(Number.isFinite(lastLoss) ? lastLoss : result.finalLoss).toFixed(4)}; model in ${path.resolve(o.out as string)}`,
   );
 }

@@ -2,6 +2,7 @@ import { ImageDataset, ImageSplit, classCounts } from '../data/image-dataset';
 import { loadImageDataset } from '../data/registry';
 import { pickRareClasses } from '../augment/rare-classes';
 import { Random } from '../util/random';
+import { log } from '../util/log';
 import { ExperimentConfig } from './config';
 
 /** The experiment's view of a dataset: selected classes, the reduced training split and the full one. */
@@ -73,8 +74,28 @@ export function prepareExperimentData(config: ExperimentConfig): ExperimentData 
   const rareClasses = pickRareClasses(wanted, fullCounts, { rareClasses: config.dataset.rareClasses ?? [config.dataset.positiveClass] });
 
   // Keep rareTrainCount seeded rows of each rare class; every other row stays.
+  // Thresholds come from validation and metrics from test: both need the positive class and another.
+  for (const [name, split] of [['val', val], ['test', test]] as const) {
+    const counts = classCounts(split, wanted.length);
+    const others = counts.reduce((a, b) => a + b, 0) - counts[positiveClass];
+    if (counts[positiveClass] === 0 || others === 0) {
+      throw new Error(
+        `the ${name} split has ${counts[positiveClass]} images of the positive class '${config.dataset.positiveClass}' and ${others} of other classes; ` +
+          'evaluation needs both, so add images to that split or choose another positiveClass',
+      );
+    }
+  }
+
   let reducedTrain = train;
   if (config.dataset.rareTrainCount !== null) {
+    for (const k of rareClasses) {
+      if (fullCounts[k] <= config.dataset.rareTrainCount) {
+        log.warn(
+          `dataset.rareTrainCount ${config.dataset.rareTrainCount} keeps all ${fullCounts[k]} training images of '${wanted[k]}'; ` +
+            'lower it to make the class rarer',
+        );
+      }
+    }
     const rng = new Random(config.seed);
     const order = Array.from(rng.permutation(train.count));
     const kept = new Map<number, number>();

@@ -71,12 +71,16 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     const configPath = typeof options.config === 'string' ? path.resolve(options.config) : null;
     config = typeof options.config === 'string' ? loadExperimentConfig(options.config) : parseExperimentConfig(options.config, 'config object');
     const runsDir = options.runsDir ?? path.join(projectRoot, 'experiments', 'runs');
+    if (options.runId !== undefined && !/^[A-Za-z0-9._-]+$/.test(options.runId)) {
+      throw new Error(`run id '${options.runId}' may contain letters, digits, dot, underscore and hyphen only; choose a plain folder name`);
+    }
     const dir = path.join(runsDir, options.runId ?? timestampId(config.name));
     if (fs.existsSync(path.join(dir, 'manifest.json'))) {
       throw new Error(`run directory ${dir} already holds a run; resume it with --resume ${dir} or choose another --run-id`);
     }
-    run = RunDirectory.create(dir);
+    // Data problems surface before the run directory exists, so no empty run is left behind.
     data = prepareExperimentData(config);
+    run = RunDirectory.create(dir);
     run.writeJson(
       buildManifest({ runId: path.basename(dir), config, configPath, projectRoot, backend, dataset: { name: data.dataset.name, source: data.dataset.source, license: data.dataset.license, citation: data.dataset.citation } }),
       'manifest.json',

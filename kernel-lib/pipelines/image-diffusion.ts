@@ -89,7 +89,7 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
   for (const [name, result] of Object.entries(parsed)) {
     if (!result.success) throw new Error(`trainImageDiffusion: invalid ${name} options: ${formatZodError(result.error, inputs[name])}`);
   }
-  const model: ImageDiffusionModel = ImageDiffusionModelSchema.parse({
+  const parsedModel = ImageDiffusionModelSchema.safeParse({
     format: 'medsynth-image-diffusion',
     version: 1,
     unet: parsed.unet.data,
@@ -102,6 +102,10 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
     createdAt: new Date().toISOString(),
     backend: activeBackend()?.name,
   });
+  if (!parsedModel.success) {
+    throw new Error(`trainImageDiffusion: invalid options: ${formatZodError(parsedModel.error, { predictionType: options.predictionType })}`);
+  }
+  const model: ImageDiffusionModel = parsedModel.data;
 
   const modelPath = path.join(modelDir, MODEL_FILE);
   const checkpointPath = path.join(modelDir, CHECKPOINT_FILE);

@@ -26,6 +26,16 @@ export function runEvaluationStage(ctx: StageContext): void {
     else records.set(arm, loaded as ClassifierRecord[]);
   }
   const arms = [...records.keys()];
+
+  // An arm that was meant to add synthetic images but got none repeats real-only, so it is flagged.
+  const warnings: string[] = [];
+  const realCounts = records.get(REFERENCE_ARM)?.map((r) => r.trainCounts.join());
+  records.get('real+synthetic')?.forEach((r, i) => {
+    if (realCounts && r.trainCounts.join() === realCounts[i]) {
+      warnings.push(`real+synthetic seed ${r.seed} used no synthetic image (none passed the filter), so it repeats real-only`);
+    }
+  });
+  for (const warning of warnings) ctx.say(`warning: ${warning}`);
   if (!records.has(REFERENCE_ARM)) throw new Error(`evaluation needs the '${REFERENCE_ARM}' arm as the reference; add it to \`arms\``);
 
   const evaluations = evaluateArms({
@@ -52,6 +62,7 @@ export function runEvaluationStage(ctx: StageContext): void {
       eceBins: ctx.config.evaluation.eceBins,
       classCounts: ctx.data.classCounts,
       notEvaluated,
+      warnings,
       arms: evaluations.map((e) => ({
         ...e,
         description: ARM_DESCRIPTIONS[e.arm as Arm],

@@ -12,6 +12,7 @@ import { GenerationRecord } from './generation';
 
 interface MetricsFile {
   notEvaluated: { arm: string; reason: string }[];
+  warnings?: string[];
   classNames: string[];
   positiveClass: string;
   seeds: number[];
@@ -95,6 +96,7 @@ export function buildReportData(ctx: StageContext): ReportData {
       `Values are means over seeds ${metrics.seeds.join(', ')}; intervals are 95% percentile bootstrap intervals over ${ctx.config.evaluation.bootstrapResamples} test-set resamples.`,
       'Synthetic images are marked SYNTHETIC in their file names and PNG metadata.',
       ...metrics.notEvaluated.map((n) => `Arm ${n.arm} was not evaluated: ${n.reason}.`),
+      ...(metrics.warnings ?? []).map((w) => `Warning: ${w}.`),
     ],
   };
 }
@@ -104,6 +106,7 @@ export function runReportStage(ctx: StageContext): void {
   const data = buildReportData(ctx);
   writeFileAtomic(ctx.run.path('report.html'), renderReportHtml(data));
   const table = formatComparisonTable(data);
-  writeFileAtomic(ctx.run.path('comparison.md'), table + '\n');
+  const notes = data.notes.map((note) => `- ${note}`).join('\n');
+  writeFileAtomic(ctx.run.path('comparison.md'), `${table}\n\n${notes}\n`);
   ctx.say(table);
 }
