@@ -7,6 +7,12 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
+if (process.argv.includes('--help')) {
+  console.log('usage: npm run bench -- [--train-steps N] [--sample-count N] [--profile]');
+  console.log('Times a training step (batch 64, 32x32) and DDIM-50 sampling with guidance on the active backend,');
+  console.log('then the PyTorch peer when Debian python3-torch is installed. Results go in BENCHMARKS.md.');
+  process.exit(0);
+}
 const entry = path.join(root, 'dist', 'bench', 'diffusion-bench.js');
 if (!fs.existsSync(entry)) {
   console.error(`bench: ${entry} is missing; run 'npm run build' first`);

@@ -134,7 +134,7 @@ export async function selectBackend(options: { backend?: string } = {}): Promise
       if (choice !== 'auto') {
         throw new Error(
           `selectBackend: backend '${name}' could not start (${reason}). ` +
-            `Install its package or choose another with MEDSYNTH_BACKEND (${BACKEND_CHOICES.join(', ')}).`,
+            `Install its package or choose another with --backend or MEDSYNTH_BACKEND (${BACKEND_CHOICES.join(', ')}).`,
         );
       }
       skipped.push({ name, reason });
