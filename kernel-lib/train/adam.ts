@@ -44,12 +44,16 @@ export class Adam {
     this.gradClipNorm = gradClipNorm;
   }
 
-  /** Applies one update to `variables` from `grads` (same names); returns the gradients' global norm. */
+  /**
+   * Applies one update to `variables` from `grads` (same names). Returns the gradients' global
+   * L2 norm when clipping is on, NaN otherwise (computing it costs a device-to-host read per step).
+   */
   apply(variables: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): number {
     this.step += 1;
     const correction1 = 1 - this.beta1 ** this.step;
     const correction2 = 1 - this.beta2 ** this.step;
-    const gradNorm = tf.tidy(() => Math.sqrt(tf.addN(Array.from(grads.values()).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+    const gradNorm =
+      this.gradClipNorm === null ? NaN : tf.tidy(() => Math.sqrt(tf.addN(Array.from(grads.values()).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
     const scale = this.gradClipNorm !== null && gradNorm > this.gradClipNorm ? this.gradClipNorm / gradNorm : 1;
 
     for (const [name, variable] of variables) {

@@ -45,6 +45,15 @@ test('Adam clips the global gradient norm', () => {
   w.dispose();
 });
 
+test('Adam skips the norm without clipping', () => {
+  const w = tf.variable(tf.tensor1d([0, 0]));
+  const adam = new Adam({ learningRate: 1 });
+  const norm = adam.apply(new Map([['w', w]]), new Map([['w', tf.tensor1d([3, 4])]]));
+  assert.ok(Number.isNaN(norm), `expected NaN without clipping, got ${norm}`);
+  adam.dispose();
+  w.dispose();
+});
+
 test('Adam rejects a non-positive learning rate', () => {
   assert.throws(() => new Adam({ learningRate: 0 }), /learningRate must be a positive number, got 0/);
 });
