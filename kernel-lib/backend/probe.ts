@@ -16,10 +16,10 @@ const PROBE_CONFIG: UNetConfig = {
 };
 
 /**
- * Runs one forward and backward pass of a tiny U-Net (convolutions with stride 1 and 2,
- * GroupNorm, attention, upsampling, embedding lookup, padding to a multiple of 4) on the
- * active backend, so a kernel that training needs but the backend lacks fails at start-up,
- * with its name, and not partway through a long run.
+ * Runs one forward and backward pass of a tiny U-Net on the active backend. The network uses
+ * every layer type of the real one (convolutions with stride 1 and 2, GroupNorm, attention,
+ * upsampling, embedding lookup, padding to a multiple of 4). A kernel that training needs but
+ * the backend lacks then fails at start-up, with its name, not partway through a long run.
  */
 export function probeTrainingStep(): void {
   const backend = tf.getBackend();

@@ -76,7 +76,7 @@ async function activate(name: ConcreteBackend): Promise<Pick<BackendInfo, 'tfBac
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
       await tf.ready();
-      // The cpu backend prints a banner recommending tfjs-node on its first write; the
+      // The cpu backend prints a banner recommending tfjs-node on its first write. The
       // backend log line and the skipped list already report that, so it is turned off.
       (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
       return { tfBackend: 'cpu', package: packageVersion('@tensorflow/tfjs-backend-cpu') };

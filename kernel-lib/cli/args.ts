@@ -55,8 +55,11 @@ export function formatHelp(command: string, summary: string, specs: Record<strin
   const lines = [`usage: medsynth ${command} [options]`, '', summary, '', 'options:'];
   for (const [name, spec] of Object.entries(specs)) {
     const value = spec.type === 'boolean' ? '' : ` <${spec.type}>`;
-    const extra = spec.required ? ' (required)' : spec.default !== undefined ? ` (default ${spec.default})` : '';
-    lines.push(`  --${name}${value}`.padEnd(30) + spec.description + extra);
+    let extra = '';
+    if (spec.required) extra = ' (required)';
+    else if (spec.default !== undefined) extra = ` (default ${spec.default})`;
+    // At least one space between a long option and its description.
+    lines.push(`${`  --${name}${value}`.padEnd(29)} ${spec.description}${extra}`);
   }
   return lines.join('\n');
 }

@@ -36,7 +36,11 @@ export function encodeNpy(array: NpyInput): Uint8Array {
 /**
  * Encodes arrays as an uncompressed (stored) `.npz` ZIP archive, entries named `<key>.npy`,
  * which numpy.load and medsynth's loadNpz read. Sizes stay below 4 GiB, so no ZIP64 fields.
+ * Every entry is dated 1980-01-01 00:00 (the earliest DOS date), so equal arrays give equal bytes.
  */
+/** DOS date field for 1980-01-01: (year − 1980) << 9 | month << 5 | day. */
+const DOS_DATE_1980_01_01 = (1 << 5) | 1;
+
 export function encodeNpz(arrays: Record<string, NpyInput>): Uint8Array {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -45,26 +49,35 @@ export function encodeNpz(arrays: Record<string, NpyInput>): Uint8Array {
     const name = Buffer.from(`${key}.npy`, 'utf8');
     const data = Buffer.from(encodeNpy(array));
     const crc = zlib.crc32(data);
+
+    // Local file header (PKWARE APPNOTE 4.3.7), 30 bytes before the name.
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed: 2.0
+    local.writeUInt16LE(DOS_DATE_1980_01_01, 12);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
     local.writeUInt32LE(data.length, 22);
     local.writeUInt16LE(name.length, 26);
+
+    // Central directory header (APPNOTE 4.3.12), 46 bytes before the name.
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(DOS_DATE_1980_01_01, 14);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
+
     locals.push(local, name, data);
     centrals.push(central, name);
     offset += local.length + name.length + data.length;
   }
+
+  // End of central directory record (APPNOTE 4.3.16).
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);

@@ -85,7 +85,7 @@ const RIB_STARTS_Y = [0.22, 0.34, 0.46, 0.58]; // centreline height at the spine
 const RIB = { sigma: 0.012, amplitude: 0.08, fromX: 0.06, toX: 0.42 };
 const CLAVICLE = { fromX: 0.05, fromY: 0.19, toX: 0.36, toY: 0.12, sigma: 0.014, amplitude: 0.16 };
 const FLUID = { level: [0.56, 0.64], rise: [0.06, 0.11] };
-// margin: the least distance from the nodule's centre to the lung field's outline,
+// margin: the minimum distance from the nodule's centre to the lung field's outline,
 // the dome and the heart, so the nodule is isolated in aerated lung.
 const NODULE = { sigma: [0.03, 0.04], amplitude: [0.5, 0.65], margin: 0.1 };
 const POSE = { maxShift: 0.025, maxRotation: (4 * Math.PI) / 180, scale: [0.94, 1.04] };

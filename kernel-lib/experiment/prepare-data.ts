@@ -45,9 +45,9 @@ export function prepareExperimentData(config: ExperimentConfig): ExperimentData 
     }
   }
 
-  const wanted = config.dataset.classes ?? source.classNames;
+  const selectedClasses = config.dataset.classes ?? source.classNames;
   const labelMap = new Map<number, number>();
-  wanted.forEach((name, newIndex) => {
+  selectedClasses.forEach((name, newIndex) => {
     const oldIndex = source.classNames.indexOf(name);
     if (oldIndex < 0) {
       throw new Error(`dataset.classes: unknown class '${name}'; ${source.name} has ${source.classNames.map((c) => `'${c}'`).join(', ')}`);
@@ -66,17 +66,17 @@ export function prepareExperimentData(config: ExperimentConfig): ExperimentData 
   const val = keep(source.splits.val as ImageSplit);
   const test = keep(source.splits.test as ImageSplit);
 
-  const positiveClass = wanted.indexOf(config.dataset.positiveClass);
+  const positiveClass = selectedClasses.indexOf(config.dataset.positiveClass);
   if (positiveClass < 0) {
-    throw new Error(`dataset.positiveClass: unknown class '${config.dataset.positiveClass}'; choose one of ${wanted.map((c) => `'${c}'`).join(', ')}`);
+    throw new Error(`dataset.positiveClass: unknown class '${config.dataset.positiveClass}'; choose one of ${selectedClasses.map((c) => `'${c}'`).join(', ')}`);
   }
-  const fullCounts = classCounts(train, wanted.length);
-  const rareClasses = pickRareClasses(wanted, fullCounts, { rareClasses: config.dataset.rareClasses ?? [config.dataset.positiveClass] });
+  const fullCounts = classCounts(train, selectedClasses.length);
+  const rareClasses = pickRareClasses(selectedClasses, fullCounts, { rareClasses: config.dataset.rareClasses ?? [config.dataset.positiveClass] });
 
   // Keep rareTrainCount seeded rows of each rare class; every other row stays.
   // Thresholds come from validation and metrics from test: both need the positive class and another.
   for (const [name, split] of [['val', val], ['test', test]] as const) {
-    const counts = classCounts(split, wanted.length);
+    const counts = classCounts(split, selectedClasses.length);
     const others = counts.reduce((a, b) => a + b, 0) - counts[positiveClass];
     if (counts[positiveClass] === 0 || others === 0) {
       throw new Error(
@@ -91,31 +91,31 @@ export function prepareExperimentData(config: ExperimentConfig): ExperimentData 
     for (const k of rareClasses) {
       if (fullCounts[k] <= config.dataset.rareTrainCount) {
         log.warn(
-          `dataset.rareTrainCount ${config.dataset.rareTrainCount} keeps all ${fullCounts[k]} training images of '${wanted[k]}'; ` +
+          `dataset.rareTrainCount ${config.dataset.rareTrainCount} keeps all ${fullCounts[k]} training images of '${selectedClasses[k]}'; ` +
             'lower it to make the class rarer',
         );
       }
     }
     const rng = new Random(config.seed);
     const order = Array.from(rng.permutation(train.count));
-    const kept = new Map<number, number>();
+    const keptPerClass = new Map<number, number>();
     const rows = order
       .filter((row) => {
         const label = train.labels[row];
         if (!rareClasses.includes(label)) return true;
-        const n = kept.get(label) ?? 0;
+        const n = keptPerClass.get(label) ?? 0;
         if (n >= (config.dataset.rareTrainCount as number)) return false;
-        kept.set(label, n + 1);
+        keptPerClass.set(label, n + 1);
         return true;
       })
       .sort((a, b) => a - b);
-    const identity = new Map(wanted.map((_, i) => [i, i]));
+    const identity = new Map(selectedClasses.map((_, i) => [i, i]));
     reducedTrain = selectRows(train, rows, size, identity);
   }
 
   const dataset: ImageDataset = {
     ...source,
-    classNames: [...wanted],
+    classNames: [...selectedClasses],
     splits: { train: reducedTrain, val, test },
   };
   return {
@@ -124,9 +124,9 @@ export function prepareExperimentData(config: ExperimentConfig): ExperimentData 
     positiveClass,
     rareClasses,
     classCounts: {
-      train: classCounts(reducedTrain, wanted.length),
-      val: classCounts(val, wanted.length),
-      test: classCounts(test, wanted.length),
+      train: classCounts(reducedTrain, selectedClasses.length),
+      val: classCounts(val, selectedClasses.length),
+      test: classCounts(test, selectedClasses.length),
       fullTrain: fullCounts,
     },
   };

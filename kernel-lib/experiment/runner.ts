@@ -76,7 +76,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     }
     const dir = path.join(runsDir, options.runId ?? timestampId(config.name));
     if (fs.existsSync(path.join(dir, 'manifest.json'))) {
-      throw new Error(`run directory ${dir} already holds a run; resume it with --resume ${dir} or choose another --run-id`);
+      throw new Error(`run directory ${dir} already contains a run; resume it with --resume ${dir} or choose another --run-id`);
     }
     // Data problems surface before the run directory exists, so no empty run is left behind.
     data = prepareExperimentData(config);

@@ -2,8 +2,8 @@ import { encode } from 'fast-png';
 import { writeFileAtomic } from '../util/atomic-write';
 
 /**
- * Text chunks written into every synthetic image, so that the file itself says it is
- * synthetic wherever it is copied (the name alone can be changed).
+ * Returns the text chunks written into every synthetic image. They mark the file itself as
+ * synthetic wherever it is copied, because a file name alone can be changed.
  */
 export function syntheticPngText(details: Record<string, string>): Record<string, string> {
   return {

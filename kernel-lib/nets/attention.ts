@@ -10,7 +10,7 @@ export function attentionSpecs(name: string, channels: number): ParamSpec[] {
   ];
 }
 
-/** A 1×1 convolution as a matrix product: x [b, n, cin] → [b, n, cout]. */
+/** Applies a 1×1 convolution as a matrix product: x [b, n, cin] → [b, n, cout]. */
 function pointwise(params: Params, name: string, x: tf.Tensor3D): tf.Tensor3D {
   const weight = param(params, `${name}.weight`);
   const [, , inChannels, outChannels] = weight.shape;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../util/random';
 
-/** How a parameter is initialised. */
+/** Initialisation rule of a parameter. */
 export type ParamInit =
   /** U(−1/√fanIn, 1/√fanIn), PyTorch's default for Conv2d and Linear weights and biases. */
   | { kind: 'fanInUniform'; fanIn: number }
@@ -49,7 +49,7 @@ let nextParamSetId = 0;
 
 /**
  * Creates trainable variables for every spec, in spec order, from one seeded generator.
- * Map keys are the spec names; the tf variable names get a unique prefix because the
+ * Map keys are the spec names. The tf variable names get a unique prefix, because the
  * engine rejects two live variables with one name (two networks in one process).
  */
 export function createParams(specs: ParamSpec[], rng: Random): Map<string, tf.Variable> {

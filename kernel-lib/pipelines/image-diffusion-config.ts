@@ -36,7 +36,7 @@ export const ScheduleConfigSchema = z
   })
   .strict();
 
-/** What `model.json` in a model directory holds. */
+/** Contents of `model.json` in a model directory. */
 export const ImageDiffusionModelSchema = z
   .object({
     format: z.literal('medsynth-image-diffusion'),

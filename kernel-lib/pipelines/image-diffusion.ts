@@ -218,6 +218,7 @@ export function generateImages(loaded: LoadedImageModel, options: GenerateImages
   if (!(SAMPLERS as readonly string[]).includes(options.sampler)) {
     throw new Error(`generateImages: unknown sampler '${options.sampler}'; use one of ${SAMPLERS.join(', ')}`);
   }
+
   const batchSize = options.batchSize ?? 32;
   const { height, width } = model.image;
   const out = new Float32Array(count * height * width);
@@ -230,6 +231,7 @@ export function generateImages(loaded: LoadedImageModel, options: GenerateImages
       const condition = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
       const onStep: SamplerProgressCallback = (p) =>
         options.onProgress?.({ done, total: count, step: p.step, steps: p.total, msPerStep: p.msPerStep });
+
       const result = sample({
         sampler: options.sampler,
         schedule: loaded.schedule,
@@ -244,6 +246,7 @@ export function generateImages(loaded: LoadedImageModel, options: GenerateImages
         clipSample: 1,
         onProgress: onStep,
       });
+
       out.set(result.dataSync() as Float32Array, done * height * width);
       result.dispose();
       condition.dispose();

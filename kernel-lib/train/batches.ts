@@ -3,7 +3,7 @@ import { Random } from '../util/random';
 /**
  * Seeded data order without stored state: epoch e visits the rows in the permutation drawn
  * from a generator seeded by (seed, e). Batch k takes rows k·B … k·B + B − 1 of the
- * concatenated epochs, so a resumed run knows its next batch from the step alone.
+ * concatenated epochs, so a resumed run finds its next batch from the step alone.
  */
 export class EpochSampler {
   private cachedEpoch = -1;

@@ -69,9 +69,9 @@ export function loadCheckpoint(filePath: string): TrainingCheckpoint {
 }
 
 /** Loads only the EMA (or raw) weights of a checkpoint as tensors, for sampling. */
-export function loadWeights(filePath: string, which: 'ema' | 'params' = 'ema'): Map<string, tf.Tensor> {
+export function loadWeights(filePath: string, weights: 'ema' | 'params' = 'ema'): Map<string, tf.Tensor> {
   const checkpoint = loadCheckpoint(filePath);
-  const source = which === 'ema' && checkpoint.ema.size > 0 ? checkpoint.ema : checkpoint.params;
+  const source = weights === 'ema' && checkpoint.ema.size > 0 ? checkpoint.ema : checkpoint.params;
   const out = new Map<string, tf.Tensor>();
   for (const [name, { shape, data }] of source) out.set(name, tf.tensor(data, shape, 'float32'));
   return out;

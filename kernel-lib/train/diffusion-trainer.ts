@@ -48,7 +48,7 @@ export interface DiffusionTrainerOptions {
   conditionDropout: number;
   gradClipNorm?: number | null;
   seed: number;
-  /** Where to save checkpoints; no checkpoints without it. */
+  /** Checkpoint file path. Without it, no checkpoints are written. */
   checkpointPath?: string;
   checkpointEvery?: number;
   /** Continue from `checkpointPath` if it exists. */

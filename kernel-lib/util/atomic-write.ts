@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * Writes `data` to `filePath` so that a reader sees either the old file or the
- * whole new one: the bytes go to a temporary file in the same folder, are flushed
- * with fsync, and then renamed over the target (rename is atomic on POSIX file systems).
+ * Writes `data` to `filePath` so that a reader sees either the old file or the whole
+ * new one. The bytes go to a temporary file in the same folder and are flushed with
+ * fsync. That file is then renamed over the target, and rename is atomic on POSIX.
  */
 export function writeFileAtomic(filePath: string, data: string | Uint8Array): void {
   const dir = path.dirname(filePath);

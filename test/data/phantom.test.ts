@@ -204,8 +204,8 @@ test('pixel values span background to bone', () => {
     const sorted = Array.from(images.subarray(i * pixels, (i + 1) * pixels)).sort((a, b) => a - b);
     const low = sorted[Math.floor(0.02 * pixels)];
     const high = sorted[Math.floor(0.98 * pixels)];
-    // Design levels: background 8-28, lung 55-85, tissue 185-215, before a ±10% contrast
-    // change and a ±10 brightness shift.
+    // The generator draws background at 8-28, lung at 55-85 and tissue at 185-215, before a
+    // ±10% contrast change and a ±10 brightness shift.
     assert.ok(low < 70, `image ${i}: expected a 2nd percentile below 70 (background or lung), got ${low}`);
     assert.ok(high > 160, `image ${i}: expected a 98th percentile above 160 (soft tissue), got ${high}`);
     assert.ok(high - low > 100, `image ${i}: expected a range over 100 grey levels, got ${low}-${high}`);

@@ -70,7 +70,8 @@ test('identical arms differ by exactly zero', () => {
 test('interval contains the value', () => {
   const [result] = evaluate([{ arm: 'real-only', seeds: [seed(0, [0.1, 0.4, 0.3, 0.6, 0.2, 0.8], [0.3, 0.2, 0.6, 0.4, 0.55, 0.1, 0.8, 0.9])] }]);
   const { value, lower, upper } = result.metrics.auroc;
-  assert.ok(lower <= value && value <= upper, `expected ${lower} <= ${value} <= ${upper}`);
+  assert.ok(lower <= value, `expected lower bound ${lower} <= ${value}`);
+  assert.ok(value <= upper, `expected ${value} <= upper bound ${upper}`);
 });
 
 test('arm without classifiers is rejected', () => {

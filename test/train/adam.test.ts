@@ -9,8 +9,8 @@ test.before(async () => {
 });
 
 test('Adam first two steps match the formula', () => {
-  // Hand-computed with lr 0.1, beta1 0.9, beta2 0.999, eps 1e-8: the first bias-corrected
-  // step moves each weight by lr · sign(g); the second by lr · m̂ / (√v̂ + ε).
+  // Hand-computed with lr 0.1, beta1 0.9, beta2 0.999 and eps 1e-8. The first bias-corrected
+  // step moves each weight by lr · sign(g), and the second by lr · m̂ / (√v̂ + ε).
   const w = tf.variable(tf.tensor1d([1, -2]));
   const params = new Map([['w', w]]);
   const adam = new Adam({ learningRate: 0.1 });

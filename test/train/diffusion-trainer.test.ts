@@ -129,7 +129,8 @@ test('progress reports every step', () => {
       numSteps: 3,
       onProgress: (p) => {
         assert.is(p.total, 3);
-        assert.ok(Number.isFinite(p.loss) && p.msPerStep >= 0);
+        assert.ok(Number.isFinite(p.loss), `expected a finite loss, got ${p.loss}`);
+        assert.ok(p.msPerStep >= 0, `expected msPerStep >= 0, got ${p.msPerStep}`);
         seen.push(p.step);
       },
     }),

@@ -47,7 +47,8 @@ test('int stays in range and covers it', () => {
   const seen = new Set<number>();
   for (let i = 0; i < 1000; i++) {
     const k = r.int(7);
-    assert.ok(k >= 0 && k < 7, `expected 0 <= k < 7, got ${k}`);
+    assert.ok(k >= 0, `expected k >= 0, got ${k}`);
+    assert.ok(k < 7, `expected k < 7, got ${k}`);
     seen.add(k);
   }
   assert.is(seen.size, 7);

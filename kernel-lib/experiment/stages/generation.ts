@@ -91,8 +91,8 @@ export function runGenerationStage(ctx: StageContext): void {
         const safeName = className.replace(/[^A-Za-z0-9_-]+/g, '-');
         const details = { Class: className, Seed: String(seed), Run: ctx.config.name };
         if (result.accepted > 0) {
-          const shown = Math.min(result.accepted, 36);
-          const grid = tileImages(result.images, shown, dataset.height, dataset.width, 6);
+          const gridCount = Math.min(result.accepted, 36);
+          const grid = tileImages(result.images, gridCount, dataset.height, dataset.width, 6);
           writeGrayPng(ctx.run.path('synthetic', `synthetic_grid_${safeName}_seed${seed}.png`), grid.pixels, grid.width, grid.height, syntheticPngText(details));
         }
         const examples: Record<string, Uint8Array> = {};
