@@ -1,11 +1,13 @@
 /**
- * Public entry of the medsynth library, for notebooks and scripts. Notebooks import the
- * compiled copy, `import * as ms from '../dist/kernel-lib'`, because tslab compiles only
- * files under the notebook's folder.
+ * Public entry of the medsynth library, for notebooks and scripts:
+ * `import * as ms from '../kernel-lib'` in a notebook of this project (its tslab kernel,
+ * bin/tslab-kernel.js, serves the compiled build of these sources).
  */
 export * from './util/random';
 export * from './util/log';
 export * from './util/atomic-write';
+export * from './util/moving-average';
+export * from './util/markdown';
 export * from './backend/select';
 export * from './backend/probe';
 export * from './diffusion/types';
@@ -29,6 +31,7 @@ export * from './io/png';
 export * from './pipelines/image-diffusion';
 export * from './data/phantom';
 export * from './data/data-check';
+export * from './data/npz';
 export * from './eval';
 export * from './classify';
 export * from './augment/memorization';
@@ -37,3 +40,14 @@ export * from './augment/synthetic-filter';
 export * from './augment/generate-accepted';
 export * from './experiment/config';
 export * from './experiment/runner';
+export * from './experiment/run-dir';
+export * from './experiment/stage-runner';
+export * from './experiment/open-experiment';
+export * from './experiment/run-tables';
+export * from './experiment/comparison-table';
+export { buildReportData } from './experiment/stages/report';
+export type { GenerationRecord } from './experiment/stages/generation';
+export type { ReportData, ArmSummary } from './experiment/report-data';
+export * from './plots';
+export * from './plots/notebook-media';
+export * as privacy from './privacy';

@@ -13,6 +13,8 @@ const python = '/usr/bin/python3';
 // The kernelspec stores this absolute path, so rerun the script after moving the checkout.
 // The tslab script starts with `#!/usr/bin/env node`, so Jupyter needs `node` on its PATH.
 const tslab = path.join(root, 'node_modules', '.bin', 'tslab');
+// The kernel binary: tslab, started so that notebooks can import '../kernel-lib'.
+const kernelBinary = path.join(root, 'bin', 'tslab-kernel.js');
 
 const INSTALL_HINT =
   'install Jupyter for /usr/bin/python3 with `apt-get install jupyter-nbconvert python3-nbclient ' +
@@ -34,7 +36,7 @@ if (probe.error || probe.status !== 0) {
 
 // As root, tslab installs into the system-wide folder (/usr/local/share/jupyter/kernels);
 // otherwise into the user's folder. It registers the JavaScript kernel "jslab" too.
-const install = spawnSync(tslab, ['install', `--python=${python}`, `--binary=${tslab}`], {
+const install = spawnSync(tslab, ['install', `--python=${python}`, `--binary=${kernelBinary}`], {
   cwd: root,
   stdio: 'inherit',
 });
@@ -43,4 +45,4 @@ if (install.error || install.status !== 0) {
   console.error(`setup-kernel: \`tslab install\` failed (${reason}). See its output above.`);
   process.exit(1);
 }
-console.log(`setup-kernel: registered the tslab kernel, which runs ${tslab}`);
+console.log(`setup-kernel: registered the tslab kernel, which runs ${kernelBinary}`);

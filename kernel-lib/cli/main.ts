@@ -8,6 +8,8 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   sample: { summary: 'generate synthetic images of one class from a trained model', run: sampleCommand },
   run: { summary: 'run a rare-condition augmentation experiment (config file or name in experiments/)', run: runCommand },
   datasets: { summary: "list the registered datasets, or fetch one ('datasets fetch <name>')", run: datasetsCommand },
+  figures: { summary: 'export the figures of a run as SVG, PNG and PDF for papers', run: (argv) => import('./figures').then((m) => m.figuresCommand(argv)) },
+  notebook: { summary: "execute a notebook headless through the tslab kernel ('notebook run <file.ipynb>')", run: async (argv) => (await import('./notebook')).notebookCommand(argv) },
 };
 
 function usage(): string {

@@ -47,6 +47,21 @@ export function classCounts(split: ImageSplit, numClasses: number): number[] {
 }
 
 /**
+ * Copies the first `max` images of class `classIndex` in `split` (in split order) into one
+ * array, [count, height, width] with `imageSize` = height × width.
+ */
+export function imagesOfClass(split: ImageSplit, classIndex: number, imageSize: number, max = Infinity): Uint8Array {
+  if (!Number.isInteger(imageSize) || imageSize < 1 || split.images.length !== split.count * imageSize) {
+    throw new Error(`imagesOfClass: \`imageSize\` ${imageSize} does not divide the split's ${split.images.length} pixels into ${split.count} images; pass height × width`);
+  }
+  const rows: number[] = [];
+  for (let i = 0; i < split.count && rows.length < max; i++) if (split.labels[i] === classIndex) rows.push(i);
+  const images = new Uint8Array(rows.length * imageSize);
+  rows.forEach((row, i) => images.set(split.images.subarray(row * imageSize, (row + 1) * imageSize), i * imageSize));
+  return images;
+}
+
+/**
  * Formats a short summary: name, image size, source, and a table of image counts per
  * split (rows) and class (columns), for example
  *

@@ -12,3 +12,4 @@ export * from './multiclass';
 export * from './bootstrap';
 export * from './subgroups';
 export * from './report';
+export * from './format-report';

@@ -1,3 +1,4 @@
+import { markdownText } from '../util/markdown';
 import type { ArmSummary, Interval, ReportData } from './report-data';
 
 /** Arm id of the baseline that `differenceFromRealOnly` is measured against. */
@@ -47,7 +48,7 @@ export function formatComparisonTable(data: ReportData): string {
     }
   }
 
-  const positive = markdownCell(data.positiveClass);
+  const positive = markdownText(data.positiveClass);
   const header = [
     'Arm',
     `Sensitivity (${positive}) [95% CI]`,
@@ -58,7 +59,7 @@ export function formatComparisonTable(data: ReportData): string {
     `AUROC − ${REAL_ONLY_ARM} [95% CI]`,
   ];
   const rows = data.arms.map((arm) => [
-    markdownCell(arm.arm),
+    markdownText(arm.arm),
     formatInterval(arm.metrics.sensitivity),
     formatInterval(arm.metrics.specificity),
     formatInterval(arm.metrics.auroc),
@@ -74,10 +75,6 @@ export function formatComparisonTable(data: ReportData): string {
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-/** Makes user text safe inside one markdown table cell: one line, `|` escaped. */
-function markdownCell(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-}
 
 function length(text: string): number {
   return Array.from(text).length;

@@ -5,7 +5,7 @@ import { BackendInfo } from '../backend/select';
 import { hashFile } from '../data/file-hash';
 import { ExperimentConfig } from './config';
 
-const RECORDED_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', 'zod', 'fast-png', 'plotly.js-dist'];
+const RECORDED_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', 'zod', 'fast-png', 'plotly.js-dist-min'];
 
 function gitCommit(projectRoot: string): string | null {
   try {

@@ -1,6 +1,8 @@
-import { readFileSync } from 'fs';
 import type { ArmSummary, Interval, ReportData } from './report-data';
 import { formatInterval, formatMetric, REAL_ONLY_ARM } from './comparison-table';
+import { escapeHtml, inlineScript, scriptJson } from '../plots/html-text';
+import { loadPlotlyBundle } from '../plots/plotly-bundle';
+import { RunFigureId, buildRunFigures, formatCount } from '../plots/run-figures';
 
 /**
  * Renders `report.html` as one self-contained HTML page. Plotly.js is inlined and images are data
@@ -9,20 +11,14 @@ import { formatInterval, formatMetric, REAL_ONLY_ARM } from './comparison-table'
  * Sections: notes, dataset, class counts, diffusion loss, ROC curves, sensitivity and specificity
  * with 95% CIs, the comparison table, the reliability diagram and the synthetic samples. Every
  * string taken from `data` is HTML-escaped. The output depends only on `data` and the installed
- * plotly.js-dist version.
+ * plotly.js version.
  */
 export function renderReportHtml(data: ReportData): string {
   checkReportData(data);
 
-  const figures: Figure[] = [
-    classCountsFigure(data),
-    diffusionLossFigure(data),
-    rocFigure(data),
-    sensitivitySpecificityFigure(data),
-    reliabilityFigure(data),
-  ];
+  const figures = buildRunFigures(data);
   const figureById = new Map(figures.map((figure) => [figure.id, figure]));
-  const plot = (id: FigureId, label: string) => {
+  const plot = (id: RunFigureId, label: string) => {
     if (!figureById.has(id)) throw new Error(`renderReportHtml: no figure with id '${id}'`);
     return `<div class="plot" id="${id}" role="img" aria-label="${escapeHtml(label)}"></div>`;
   };
@@ -72,7 +68,7 @@ ${plot('plot-reliability', 'Reliability diagram, one line per arm, with the diag
 </head>
 <body>
 ${body}
-<script>${inlineScript(loadPlotlyBundle())}</script>
+<script>${inlineScript(loadPlotlyBundle('renderReportHtml').source)}</script>
 <script type="application/json" id="figure-data">${scriptJson(figures)}</script>
 <script>${DRAW_FIGURES}</script>
 </body>
@@ -352,241 +348,7 @@ ${galleries.join('\n')}
 }
 
 // ---------------------------------------------------------------------------------------------
-// Figures (plotly.js traces and layouts, drawn by DRAW_FIGURES in the page)
-
-type FigureId = 'plot-class-counts' | 'plot-diffusion-loss' | 'plot-roc' | 'plot-sensitivity-specificity' | 'plot-reliability';
-
-interface Figure {
-  id: FigureId;
-  data: Record<string, unknown>[];
-  layout: Record<string, unknown>;
-}
-
-/** Arm colors, the same in every figure (plotly's default colorway). */
-const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const SPLIT_COLORS = ['#4d4d4d', '#8c8c8c', '#bfbfbf', '#d9d9d9'];
-
-function armColor(index: number): string {
-  return ARM_COLORS[index % ARM_COLORS.length];
-}
-
-function baseLayout(xTitle: string, yTitle: string): Record<string, unknown> {
-  return {
-    height: 420,
-    margin: { t: 20, r: 20, b: 60, l: 70 },
-    font: { family: 'system-ui, sans-serif', size: 13 },
-    xaxis: { title: { text: xTitle }, automargin: true },
-    yaxis: { title: { text: yTitle }, automargin: true },
-    // Below the plot, so a long legend never runs under the mode bar at the top right.
-    legend: { orientation: 'h', x: 0, xanchor: 'left', y: -0.2, yanchor: 'top' },
-    hovermode: 'closest',
-  };
-}
-
-/** Grouped bars: real counts before augmentation (the train split, or every split if none is called `train`), then each arm's training rows. */
-function classCountsFigure(data: ReportData): Figure {
-  const classes = data.classNames.map(plotlyText);
-  const splits = 'train' in data.classCounts ? ['train'] : Object.keys(data.classCounts);
-  const before = splits.map((split, i) => ({
-    type: 'bar',
-    name: plotlyText(`real ${split} (before augmentation)`),
-    x: classes,
-    y: data.classCounts[split].map(finiteOrNull),
-    text: data.classCounts[split].map(formatCount),
-    textposition: 'outside',
-    marker: { color: SPLIT_COLORS[i % SPLIT_COLORS.length] },
-  }));
-  const after = data.arms.map((arm, i) => ({
-    type: 'bar',
-    name: plotlyText(`${arm.arm} (training rows)`),
-    x: classes,
-    y: arm.trainCounts.map(finiteOrNull),
-    text: arm.trainCounts.map(formatCount),
-    textposition: 'outside',
-    marker: { color: armColor(i) },
-  }));
-  return { id: 'plot-class-counts', data: [...before, ...after], layout: { ...baseLayout('class', 'images'), barmode: 'group' } };
-}
-
-/** Loss against step; a log y axis when every loss is positive, because the loss falls by orders of magnitude. */
-function diffusionLossFigure(data: ReportData): Figure {
-  const steps = data.diffusionLoss.map((point) => finiteOrNull(point.step));
-  const losses = data.diffusionLoss.map((point) => finiteOrNull(point.loss));
-  const logScale = losses.length > 0 && losses.every((loss) => loss === null || loss > 0);
-  const layout = baseLayout('training step', logScale ? 'loss (log scale)' : 'loss');
-  const yaxis = layout.yaxis as Record<string, unknown>;
-  yaxis.type = logScale ? 'log' : 'linear';
-  if (logScale) {
-    // Plotly labels minor log ticks with a bare digit ("5" for 0.5), so the ticks are set here.
-    const ticks = logTicks(losses.filter((loss): loss is number => loss !== null));
-    yaxis.tickvals = ticks;
-    yaxis.ticktext = ticks.map((tick) => String(tick));
-  }
-  layout.showlegend = false;
-  if (losses.length === 0) {
-    layout.annotations = [{ text: 'no loss recorded', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }];
-  }
-  return {
-    id: 'plot-diffusion-loss',
-    data: [{ type: 'scatter', mode: 'lines', name: 'diffusion loss', x: steps, y: losses, line: { color: '#1f77b4', width: 1.5 } }],
-    layout,
-  };
-}
-
-/**
- * Lists 1, 2 and 5 × 10^k for each decade k from floor(log10(min)) to ceil(log10(max)) of the
- * positive `values`. Plotly draws only the ticks inside the axis range.
- */
-function logTicks(values: number[]): number[] {
-  const lowest = Math.floor(Math.log10(Math.min(...values)));
-  const highest = Math.ceil(Math.log10(Math.max(...values)));
-  const ticks: number[] = [];
-  for (let exponent = lowest; exponent <= highest; exponent++) {
-    for (const mantissa of [1, 2, 5]) {
-      // toPrecision removes the binary noise of 10 ** exponent (0.1 * 2 = 0.2, not 0.20000000000000004).
-      ticks.push(Number((mantissa * 10 ** exponent).toPrecision(1)));
-    }
-  }
-  return ticks;
-}
-
-/** Builds the layout of a square plot over [0, 1] × [0, 1], shared by the ROC and reliability figures. */
-function unitSquareLayout(xTitle: string, yTitle: string): Record<string, unknown> {
-  const layout = baseLayout(xTitle, yTitle);
-  layout.height = 520;
-  layout.xaxis = { title: { text: xTitle }, range: [0, 1], constrain: 'domain', zeroline: false };
-  layout.yaxis = { title: { text: yTitle }, range: [0, 1], scaleanchor: 'x', scaleratio: 1, constrain: 'domain', zeroline: false };
-  return layout;
-}
-
-function diagonalTrace(name: string): Record<string, unknown> {
-  // First in the data so that curves draw over it, last in the legend.
-  return {
-    type: 'scatter',
-    mode: 'lines',
-    name,
-    x: [0, 1],
-    y: [0, 1],
-    line: { color: '#888888', dash: 'dash', width: 1 },
-    hoverinfo: 'skip',
-    legendrank: 2000,
-  };
-}
-
-function rocFigure(data: ReportData): Figure {
-  const traces = data.arms.map((arm, i) => ({
-    type: 'scatter',
-    mode: 'lines',
-    name: plotlyText(`${arm.arm} (AUROC ${formatMetric(arm.metrics.auroc.value)})`),
-    x: arm.roc.fpr.map(finiteOrNull),
-    y: arm.roc.tpr.map(finiteOrNull),
-    line: { color: armColor(i), width: 2 },
-    hovertemplate: 'FPR %{x:.3f}<br>TPR %{y:.3f}',
-  }));
-  return {
-    id: 'plot-roc',
-    data: [diagonalTrace('chance'), ...traces],
-    layout: unitSquareLayout('false-positive rate (1 − specificity)', 'true-positive rate (sensitivity)'),
-  };
-}
-
-/** Draws bars at the mean with asymmetric whiskers to the CI bounds, grouped by metric with one bar per arm. */
-function sensitivitySpecificityFigure(data: ReportData): Figure {
-  const traces = data.arms.map((arm, i) => {
-    const intervals = [arm.metrics.sensitivity, arm.metrics.specificity];
-    return {
-      type: 'bar',
-      name: plotlyText(arm.arm),
-      x: ['sensitivity', 'specificity'],
-      y: intervals.map((interval) => finiteOrNull(interval.value)),
-      error_y: {
-        type: 'data',
-        symmetric: false,
-        array: intervals.map((interval) => finiteOrNull(interval.upper - interval.value)),
-        arrayminus: intervals.map((interval) => finiteOrNull(interval.value - interval.lower)),
-        color: '#333333',
-        thickness: 1.5,
-        width: 6,
-      },
-      text: intervals.map((interval) => plotlyText(formatInterval(interval))),
-      hovertemplate: '%{x}: %{text}',
-      textposition: 'none',
-      marker: { color: armColor(i) },
-    };
-  });
-  const yTitle = plotlyText(`value for class ${data.positiveClass}`);
-  const layout = baseLayout('', yTitle);
-  layout.yaxis = { title: { text: yTitle }, range: [0, 1.05], automargin: true };
-  layout.barmode = 'group';
-  return { id: 'plot-sensitivity-specificity', data: traces, layout };
-}
-
-function reliabilityFigure(data: ReportData): Figure {
-  const traces = data.arms.map((arm, i) => ({
-    type: 'scatter',
-    mode: 'lines+markers',
-    name: plotlyText(`${arm.arm} (ECE ${formatMetric(arm.metrics.ece.value)})`),
-    x: arm.reliability.meanPredicted.map(finiteOrNull),
-    y: arm.reliability.fractionPositive.map(finiteOrNull),
-    customdata: arm.reliability.count.map(finiteOrNull),
-    line: { color: armColor(i), width: 2 },
-    marker: { size: 7 },
-    hovertemplate: 'mean predicted %{x:.3f}<br>fraction positive %{y:.3f}<br>%{customdata} images',
-  }));
-  return {
-    id: 'plot-reliability',
-    data: [diagonalTrace('perfect calibration'), ...traces],
-    layout: unitSquareLayout('mean predicted probability', 'fraction positive'),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Escaping and formatting
-
-/** Escapes text for HTML element content and quoted attribute values. */
-function escapeHtml(text: string): string {
-  return String(text).replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]);
-}
-
-const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/**
- * Escapes text for plotly.js labels, which read a subset of HTML tags (`<b>`, `<a href>`, ...)
- * and decode `&amp;`, `&lt;` and `&gt;`, so user text shows literally.
- */
-function plotlyText(text: string): string {
-  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/**
- * Serializes figures for a `<script type="application/json">` element: `<`, `>` and `&` become
- * `\u` escapes so no string can close the element, and NaN becomes null (JSON has no NaN;
- * plotly leaves a gap there).
- */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
-/**
- * Makes JavaScript source safe inside `<script>`: `</script` and `<!--` would end or confuse the
- * element. `<\/` and `<\!` mean the same inside strings, regular expressions and comments.
- */
-function inlineScript(source: string): string {
-  return source.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-}
-
-function finiteOrNull(value: number): number | null {
-  return Number.isFinite(value) ? value : null;
-}
-
-function formatCount(count: number): string {
-  return Number.isInteger(count) ? String(count) : formatMetric(count);
-}
+// Formatting
 
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
@@ -598,22 +360,6 @@ function seedLabel(data: ReportData): string {
 
 // ---------------------------------------------------------------------------------------------
 // Page assets
-
-let plotlyBundle: string | undefined;
-
-/** Reads plotly.js from the installed plotly.js-dist package once per process. */
-function loadPlotlyBundle(): string {
-  if (plotlyBundle === undefined) {
-    let path: string;
-    try {
-      path = require.resolve('plotly.js-dist');
-    } catch {
-      throw new Error('renderReportHtml: the package plotly.js-dist is not installed, so plotly.js cannot be inlined; run `npm install`');
-    }
-    plotlyBundle = readFileSync(path, 'utf8');
-  }
-  return plotlyBundle;
-}
 
 /** Draws each figure from the JSON element; runs in the browser after plotly.js. */
 const DRAW_FIGURES = `

@@ -4,29 +4,9 @@ import { selectBackend } from '../backend/select';
 import { findProjectRoot } from '../data/registry';
 import { ExperimentConfig, loadExperimentConfig, parseExperimentConfig } from './config';
 import { ProgressFactory, StageContext, silentProgress } from './context';
-import { buildManifest } from './manifest';
 import { ExperimentData, prepareExperimentData } from './prepare-data';
-import { RunDirectory, STAGES, Stage } from './run-dir';
-import { runDataStage } from './stages/data';
-import { runDiffusionStage } from './stages/diffusion';
-import { runFilterClassifierStage } from './stages/filter-classifier';
-import { runGenerationStage } from './stages/generation';
-import { runClassifiersStage } from './stages/classifiers';
-import { runEvaluationStage } from './stages/evaluation';
-import { runReportStage } from './stages/report';
-
-const STAGE_FUNCTIONS: Record<Stage, (ctx: StageContext) => void> = {
-  data: runDataStage,
-  diffusion: runDiffusionStage,
-  'filter-classifier': runFilterClassifierStage,
-  generation: runGenerationStage,
-  classifiers: runClassifiersStage,
-  evaluation: runEvaluationStage,
-  report: runReportStage,
-};
-
-/** Stages that only run when an arm needs synthetic images. */
-const SYNTHETIC_STAGES: Stage[] = ['diffusion', 'filter-classifier', 'generation'];
+import { RunDirectory, STAGES } from './run-dir';
+import { createRunDirectory, runStage } from './stage-runner';
 
 export interface RunExperimentOptions {
   /** A config file path, or a parsed config. */
@@ -80,30 +60,10 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     }
     // Data problems surface before the run directory exists, so no empty run is left behind.
     data = prepareExperimentData(config);
-    run = RunDirectory.create(dir);
-    run.writeJson(
-      buildManifest({ runId: path.basename(dir), config, configPath, projectRoot, backend, dataset: { name: data.dataset.name, source: data.dataset.source, license: data.dataset.license, citation: data.dataset.citation } }),
-      'manifest.json',
-    );
+    run = createRunDirectory({ dir, config, configPath, projectRoot, backend, data });
   }
 
   const ctx: StageContext = { config, run, data: data ?? prepareExperimentData(config), progress, say };
-  const needsSynthetic = config.arms.some((arm) => arm === 'real+synthetic' || arm === 'synthetic-only');
-  for (const stage of STAGES) {
-    if (run.isFinished(stage)) continue;
-    if (SYNTHETIC_STAGES.includes(stage) && !needsSynthetic) {
-      run.markFinished(stage, 0);
-      continue;
-    }
-    say(`stage ${stage}`);
-    const started = Date.now();
-    try {
-      STAGE_FUNCTIONS[stage](ctx);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`stage '${stage}' failed: ${message}. Outputs of earlier stages are kept; fix the cause and run 'medsynth run --resume ${run.dir}'`);
-    }
-    run.markFinished(stage, (Date.now() - started) / 1000);
-  }
+  for (const stage of STAGES) runStage(ctx, stage);
   return run.dir;
 }

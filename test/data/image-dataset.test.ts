@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { classCounts, describeDataset, ImageDataset, validateImageDataset } from '../../kernel-lib/data/image-dataset';
+import { classCounts, describeDataset, ImageDataset, imagesOfClass, validateImageDataset } from '../../kernel-lib/data/image-dataset';
 import { setLogSink } from '../../kernel-lib/util/log';
 
 /** A 2×2 dataset with train labels `trainLabels` and a test split of two images. */
@@ -83,6 +83,19 @@ test('validateImageDataset rejects inconsistent datasets', () => {
 
   const duplicateClass = { ...tinyDataset([0, 1, 2]), classNames: ['a', 'a', 'b'] };
   assert.throws(() => validateImageDataset(duplicateClass), /class names must be unique and non-empty, got \["a","a","b"\]/);
+});
+
+test('imagesOfClass copies the images of one class in split order, up to max', () => {
+  // Three 1×2 images; image i has pixels [10i, 10i + 1].
+  const split = { images: Uint8Array.from([0, 1, 10, 11, 20, 21]), labels: Int32Array.from([1, 0, 1]), count: 3 };
+  assert.equal(Array.from(imagesOfClass(split, 1, 2)), [0, 1, 20, 21]);
+  assert.equal(Array.from(imagesOfClass(split, 1, 2, 1)), [0, 1]);
+  assert.is(imagesOfClass(split, 2, 2).length, 0);
+});
+
+test('imagesOfClass rejects an image size that does not fit the split', () => {
+  const split = { images: new Uint8Array(6), labels: Int32Array.from([0, 0, 0]), count: 3 };
+  assert.throws(() => imagesOfClass(split, 0, 4), /imagesOfClass: `imageSize` 4 does not divide/);
 });
 
 test.run();

@@ -48,7 +48,8 @@ test('table has a header, a rule and one row per arm', () => {
 test('header names the escaped positive class', () => {
   const header = cells(formatComparisonTable(makeReportFixture()).split('\n')[0]);
   assert.is(header.length, 7);
-  assert.is(header[1], 'Sensitivity (<b>x</b>) [95% CI]');
+  // HTML specials become entities: the table also reaches Markdown renderers that allow raw HTML.
+  assert.is(header[1], 'Sensitivity (&lt;b&gt;x&lt;/b&gt;) [95% CI]');
   assert.is(header[6], 'AUROC − real-only [95% CI]');
 });
 

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import { loadNpz } from '../../data/npz';
 import { loadCheckpoint } from '../../train/checkpoint';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { StageContext } from '../context';
@@ -9,6 +8,7 @@ import { renderReportHtml } from '../report-html';
 import { ArmSummary, ReportData } from '../report-data';
 import { ArmEvaluation } from '../evaluate-arms';
 import { GenerationRecord } from './generation';
+import { loadSyntheticExamples } from '../run-tables';
 
 interface MetricsFile {
   notEvaluated: { arm: string; reason: string }[];
@@ -27,15 +27,10 @@ function num(value: number | null | undefined): number {
 
 function exampleDataUrls(ctx: StageContext, className: string, seed: number): Record<string, string[]> {
   const { height, width } = ctx.data.dataset;
-  const safeName = className.replace(/[^A-Za-z0-9_-]+/g, '-');
-  const file = ctx.run.path('synthetic', `synthetic_examples_${safeName}_seed${seed}.npz`);
-  if (!fs.existsSync(file)) return {};
-  const arrays = loadNpz(file);
+  const size = height * width;
   const out: Record<string, string[]> = {};
-  for (const [key, outcome] of [['accepted', 'accepted'], ['low_confidence', 'low-confidence'], ['memorised', 'memorised']] as const) {
-    const images = arrays.get(key)?.data as Uint8Array | undefined;
-    const count = images ? images.length / (height * width) : 0;
-    out[outcome] = Array.from({ length: count }, (_, i) => grayPngDataUrl((images as Uint8Array).subarray(i * height * width, (i + 1) * height * width), width, height, 4));
+  for (const [outcome, images] of Object.entries(loadSyntheticExamples(ctx.run, className, seed))) {
+    out[outcome] = Array.from({ length: images.length / size }, (_, i) => grayPngDataUrl(images.subarray(i * size, (i + 1) * size), width, height, 4));
   }
   return out;
 }

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Writes notebooks/01-04 from the cell sources below, with empty outputs.
+
+Editing a notebook's JSON by hand is error-prone; edit the cells here and run
+`/usr/bin/python3 scripts/build-notebooks.py`, or edit in Jupyter and keep this file in step.
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+PARAMETERS = '''// Parameters: `medsynth notebook run <this notebook> -p name=value` replaces them.
+let datasetPath: string | null = null; // a MedMNIST .npz, e.g. '../../shared/datasets/pneumoniamnist/pneumoniamnist.npz'; null: built-in chest phantoms
+let runDir: string | null = null; // shared by notebooks 01-04; null: experiments/runs/notebooks-<experiment name>
+let seed = 0;
+let overrides: Record<string, unknown> = {}; // experiment config fields to change, e.g. { classifier: { maxEpochs: 3 } }
+let backend = 'auto';'''
+
+OPEN = '''import * as ms from '../kernel-lib';
+
+// tslab does not resolve shorthand properties ({ seed }) that name another cell's variable: spell them out.
+const ctx = await ms.openExperiment({
+  datasetPath: datasetPath,
+  runDir: runDir,
+  seed: seed,
+  overrides: overrides,
+  backend: backend,
+  progress: ms.notebookProgress(),
+  say: (line: string) => console.log(line),
+});
+console.log(`experiment '${ctx.config.name}' in ${ctx.run.dir}`);'''
+
+
+def md(text):
+    return {"cell_type": "markdown", "metadata": {}, "source": text.strip("\n")}
+
+
+def code(text, tags=None):
+    metadata = {"tags": tags} if tags else {}
+    return {"cell_type": "code", "execution_count": None, "metadata": metadata, "outputs": [], "source": text.strip("\n")}
+
+
+def parameters_cells():
+    return [code(PARAMETERS, ["parameters"]), code(OPEN)]
+
+
+NOTEBOOKS = {
+    "01-data-and-baseline": [
+        md('''
+# 01 · Data and the real-only baseline
+
+The rare-condition experiment starts from the real data: which classes there are, how rare the positive class is, what the images look like, and how well a classifier trained on the real images alone detects the rare class. That classifier is the baseline every later arm is compared with.
+
+By default the notebook runs on the built-in chest-radiograph **phantoms** (generated at run time, not medical data), so it works on a fresh machine. Set `datasetPath` to PneumoniaMNIST's `.npz` to run the rare-50 setting on real radiographs: pneumonia is then kept to 50 training images, while the validation and test splits stay untouched. Notebooks 02-04 continue in the same run directory.
+'''),
+        *parameters_cells(),
+        md('''
+## Class counts and data check
+
+The data stage records the class counts of every split and checks for images duplicated across splits or carrying conflicting labels; it writes `data.json` into the run directory.
+'''),
+        code('''
+ms.runStages(ctx, ['data']);
+const { dataset } = ctx.data;
+const classNames = dataset.classNames;
+await ms.showFigure({
+  data: Object.entries(ctx.data.classCounts).map(([split, counts]) => ({ type: 'bar', name: split, x: classNames, y: counts })),
+  layout: { title: { text: 'Real images per class and split' }, barmode: 'group', yaxis: { title: { text: 'images' }, type: 'log' } },
+});'''),
+        md('''
+## Real training images
+
+Up to 24 training images per class, as the classifier and the diffusion model see them.
+'''),
+        code('''
+const train = dataset.splits.train;
+classNames.forEach((className, k) => {
+  const images = ms.imagesOfClass(train, k, dataset.height * dataset.width, 24);
+  ms.showImages(images, { height: dataset.height, width: dataset.width, columns: 12, scale: 3, caption: `REAL training images: ${className} (${images.length / (dataset.height * dataset.width)} shown)` });
+});'''),
+        md('''
+## The real-only classifier
+
+A small CNN trained on the real training split, with early stopping on the real validation split's AUROC. The decision threshold is chosen on the validation split (Youden's J) and applied unchanged to the test split.
+'''),
+        code('''
+const val = dataset.splits.val!;
+const test = dataset.splits.test!;
+const rows = (split: ms.ImageSplit) => ({ pixels: split.images, labels: split.labels, height: dataset.height, width: dataset.width });
+const recipe = ctx.config.classifier;
+const live = ms.newLiveDisplay();
+const baseline = ms.trainClassifier({
+  train: rows(train),
+  validation: rows(val),
+  numClasses: classNames.length,
+  widths: recipe.widths,
+  batchSize: recipe.batchSize,
+  maxEpochs: recipe.maxEpochs,
+  learningRate: recipe.learningRate,
+  patience: recipe.patience,
+  seed: ctx.config.seed,
+  onProgress: (p) => live.update(`epoch ${p.epoch}/${p.maxEpochs}: loss ${p.loss.toFixed(4)}, validation AUROC ${p.valAuroc.toFixed(3)}`),
+});
+console.log(`best epoch ${baseline.bestEpoch}, validation AUROC ${baseline.bestValAuroc.toFixed(3)}${baseline.stoppedEarly ? ' (stopped early)' : ''}`);'''),
+        code('''
+const positive = ctx.data.positiveClass;
+const positiveScores = (split: ms.ImageSplit) => {
+  const probabilities = ms.predictProbabilities(baseline.config, baseline.params, rows(split));
+  return Array.from(split.labels, (_, i) => probabilities[i * classNames.length + positive]);
+};
+const isPositive = (split: ms.ImageSplit) => Array.from(split.labels, (label) => (label === positive ? 1 : 0));
+const threshold = ms.youdenThreshold(isPositive(val), positiveScores(val)).threshold;
+const report = ms.evaluateBinary({
+  labels: isPositive(test),
+  scores: positiveScores(test),
+  threshold: threshold,
+  positiveClass: classNames[positive],
+  bins: ctx.config.evaluation.eceBins,
+  resamples: ctx.config.evaluation.bootstrapResamples,
+  seed: ctx.config.seed,
+});
+ms.showMarkdown(ms.formatBinaryReport(report));'''),
+        code('''
+const roc = ms.rocCurve(isPositive(test), positiveScores(test));
+await ms.showFigure({
+  data: [
+    { type: 'scatter', mode: 'lines', name: 'real-only', x: roc.fpr, y: roc.tpr },
+    { type: 'scatter', mode: 'lines', name: 'chance', x: [0, 1], y: [0, 1], line: { dash: 'dash', color: '#999' } },
+  ],
+  layout: { title: { text: `ROC on the real test split (AUROC ${report.auroc.value.toFixed(3)})` }, xaxis: { title: { text: 'false-positive rate' }, range: [0, 1] }, yaxis: { title: { text: 'sensitivity' }, range: [0, 1] } },
+});
+ms.disposeParams(baseline.params);'''),
+        md('''
+Every number above comes from the **real held-out test split**; no synthetic image has been made yet. Notebook 02 trains the diffusion model that will make them.
+'''),
+    ],
+    "02-train-diffusion": [
+        md('''
+# 02 · Train the conditional diffusion model
+
+Trains the class-conditional U-Net of the experiment config on the (reduced) real training split, with classifier-free guidance dropout, and shows the loss curve and samples of every class at several guidance scales. The model is saved in the run directory, where a stopped training resumes from its last checkpoint. Every sample shown here is **synthetic** and labelled so.
+'''),
+        code(PARAMETERS + '''
+let guidanceScales = [0, 1, 3, 5];
+let samplesPerClass = 8;''', ["parameters"]),
+        code(OPEN),
+        code('''
+ms.runStages(ctx, ['data', 'diffusion']);'''),
+        md('''
+## Loss curve
+
+Mean squared error of the predicted noise per training step, on a log scale, with its moving average over 50 steps.
+'''),
+        code('''
+const lossHistory = ms.loadCheckpoint(ctx.run.path('diffusion', 'checkpoint.safetensors')).lossHistory;
+const steps = lossHistory.map((entry) => entry.step);
+const losses = lossHistory.map((entry) => entry.loss);
+await ms.showFigure({
+  data: [
+    { type: 'scatter', mode: 'lines', name: 'loss', x: steps, y: losses, line: { width: 1, color: '#9ab' } },
+    { type: 'scatter', mode: 'lines', name: 'moving average (50)', x: steps, y: ms.movingAverage(losses, 50), line: { width: 2, color: '#1f77b4' } },
+  ],
+  layout: { title: { text: 'Diffusion training loss' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'loss' }, type: 'log' } },
+});'''),
+        md('''
+## Samples per class and guidance scale
+
+Guidance 0 samples the unconditional model, 1 the conditional one; larger scales push samples towards what the model considers typical of the class, at the cost of variety.
+'''),
+        code('''
+const model = ms.loadImageDiffusionModel(ctx.run.path('diffusion'));
+const { height, width, classNames } = ctx.data.dataset;
+const { sampler, numInferenceSteps } = ctx.config.generation;
+for (const guidanceScale of guidanceScales) {
+  classNames.forEach((className, classIndex) => {
+    const pixels = ms.generateImages(model, { classIndex: classIndex, count: samplesPerClass, guidanceScale: guidanceScale, sampler: sampler, numInferenceSteps: numInferenceSteps, seed: ctx.config.seed });
+    ms.showImages(ms.toUint8(pixels), { height: height, width: width, columns: samplesPerClass, scale: 3, caption: `SYNTHETIC ${className}, guidance ${guidanceScale}, ${sampler} ${numInferenceSteps} steps` });
+  });
+}
+model.dispose();'''),
+    ],
+    "03-augmented-training": [
+        md('''
+# 03 · Generate, filter, and train the arms
+
+Generates synthetic images of the rare class with the model of notebook 02, keeps those that pass the filter (a classifier trained on the real training data must give the intended class a probability above the threshold, and a synthetic image closer to a training image than the memorisation threshold is rejected as a near-copy), then trains one classifier per arm and seed with the same recipe: real-only, class-weighted loss, oversampling, standard augmentation, real + synthetic, synthetic-only and, where the file allows, all real images.
+'''),
+        *parameters_cells(),
+        code('''
+ms.runStages(ctx, ['data', 'diffusion', 'filter-classifier', 'generation']);'''),
+        md('''
+## Accepted and rejected synthetic images
+
+Per rare class and seed: the target count, how many were generated, accepted, and rejected for each reason.
+'''),
+        code('''
+const generation = ctx.run.readJson<{ records: ms.GenerationRecord[] }>('generation.json').records;
+ms.showMarkdown(ms.formatGenerationTable(generation));'''),
+        code('''
+const { height, width } = ctx.data.dataset;
+const firstSeed = ctx.config.seeds[0];
+for (const record of generation.filter((r) => r.seed === firstSeed)) {
+  const examples = ms.loadSyntheticExamples(ctx.run, record.className, firstSeed);
+  for (const [outcome, images] of Object.entries(examples)) {
+    const count = images.length / (height * width);
+    if (count === 0) continue;
+    ms.showImages(images, { height: height, width: width, columns: 12, scale: 3, caption: `SYNTHETIC ${record.className}, ${outcome} (${count} shown, seed ${firstSeed})` });
+  }
+}'''),
+        md('''
+## One classifier per arm and seed
+
+The real validation split chooses each classifier's best epoch; its predictions on the real validation and test splits are stored for notebook 04.
+'''),
+        code('''
+ms.runStages(ctx, ['classifiers']);
+ms.showMarkdown(ms.formatClassifierTable(ctx.run, ctx.config));'''),
+    ],
+    "04-real-test-comparison": [
+        md('''
+# 04 · Comparison on the real test split
+
+Every arm's classifier is judged on the **real held-out test split**; synthetic images are never used for evaluation. Each arm's decision threshold is chosen on the real validation split and applied unchanged to the test split. Values are means over seeds; intervals are 95% percentile bootstrap intervals over test-set resamples, and the differences from the real-only arm are paired on the same resamples.
+'''),
+        *parameters_cells(),
+        code('''
+ms.runStages(ctx, ms.STAGES);
+const data = ms.buildReportData(ctx);
+ms.showMarkdown(ms.formatComparisonTable(data));'''),
+        md('''
+## ROC curves, sensitivity and specificity, calibration
+'''),
+        code('''
+await ms.showFigure(ms.rocFigure(data));
+await ms.showFigure(ms.sensitivitySpecificityFigure(data));
+await ms.showFigure(ms.reliabilityFigure(data));'''),
+        code('''
+console.log(`All numbers above come from the real held-out test split (${ctx.data.dataset.splits.test!.count} images); the full report is ${ctx.run.path('report.html')}.`);'''),
+    ],
+}
+
+
+def notebook(cells):
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:02d}"
+        cell = dict(cell)
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "TypeScript", "language": "typescript", "name": "tslab"},
+            "language_info": {"codemirror_mode": {"mode": "typescript", "name": "javascript", "typescript": True}, "file_extension": ".ts", "mimetype": "text/typescript", "name": "typescript", "version": "5.0"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def main():
+    names = sys.argv[1:] or list(NOTEBOOKS)
+    for name in names:
+        path = os.path.join(ROOT, "notebooks", f"{name}.ipynb")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(notebook(NOTEBOOKS[name]), f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
