@@ -29,7 +29,7 @@ const ctx = await ms.openExperiment({
   progress: ms.notebookProgress(),
   say: (line: string) => console.log(line),
 });
-console.log(`experiment '${ctx.config.name}' in ${ctx.run.dir}`);'''
+ms.showExperiment(ctx);'''
 
 
 def md(text):

@@ -48,6 +48,11 @@ export interface RegistryOptions {
 export interface LoadImageDatasetOptions extends RegistryOptions {
   /** Seed of a generated set, `demo` or `chest-phantom` (default 0); unused by other datasets. */
   seed?: number;
+  /**
+   * File to read for a registered MedMNIST dataset instead of its `localCandidates`; the
+   * registry's class names, licence and citation still apply. Not allowed for generated sets.
+   */
+  path?: string;
 }
 
 /** Returns every registered dataset, sorted by name. */
@@ -89,7 +94,10 @@ export function loadImageDataset(nameOrPath: string, options: LoadImageDatasetOp
   const registry = readRegistry(projectRoot, 'loadImageDataset');
 
   if (Object.prototype.hasOwnProperty.call(registry, nameOrPath)) {
-    return loadRegistered({ name: nameOrPath, ...registry[nameOrPath] }, projectRoot, options.seed);
+    return loadRegistered({ name: nameOrPath, ...registry[nameOrPath] }, projectRoot, options.seed, options.path);
+  }
+  if (options.path !== undefined) {
+    throw new Error(`loadImageDataset: \`path\` applies to a registered dataset name, but ${JSON.stringify(nameOrPath)} is not one; pass the file as the dataset itself`);
   }
   if (/\.npz$/i.test(nameOrPath)) return loadMedMnist(nameOrPath);
   if (fs.existsSync(nameOrPath) && fs.statSync(nameOrPath).isDirectory()) return loadPngFolder(nameOrPath);
@@ -100,7 +108,10 @@ export function loadImageDataset(nameOrPath: string, options: LoadImageDatasetOp
   );
 }
 
-function loadRegistered(info: DatasetInfo, projectRoot: string, seed: number | undefined): ImageDataset {
+function loadRegistered(info: DatasetInfo, projectRoot: string, seed: number | undefined, filePath: string | undefined): ImageDataset {
+  if (info.kind === 'generated' && filePath !== undefined) {
+    throw new Error(`loadImageDataset: '${info.name}' is generated at run time, so \`path\` (${filePath}) does not apply; remove it`);
+  }
   if (info.kind === 'generated') {
     if (!Object.prototype.hasOwnProperty.call(GENERATORS, info.name)) {
       throw new Error(
@@ -110,8 +121,11 @@ function loadRegistered(info: DatasetInfo, projectRoot: string, seed: number | u
     return GENERATORS[info.name](seed);
   }
 
+  if (filePath !== undefined && !fs.existsSync(filePath)) {
+    throw new Error(`loadImageDataset: the file given for '${info.name}', ${path.resolve(filePath)}, does not exist; check the path`);
+  }
   const candidates = info.localCandidates.map((candidate) => path.resolve(projectRoot, candidate));
-  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  const found = filePath !== undefined ? path.resolve(filePath) : candidates.find((candidate) => fs.existsSync(candidate));
   if (found === undefined) {
     const download = info.download
       ? `; download ${info.download.url} by hand (md5 ${info.download.md5}) and save it as ${candidates[candidates.length - 1]}`

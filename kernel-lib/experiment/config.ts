@@ -66,6 +66,8 @@ export const ExperimentConfigSchema = z
       .object({
         /** Registered name (pneumoniamnist, breastmnist, chest-phantom, demo) or a path to a .npz file or PNG folder. */
         source: z.string().min(1),
+        /** File to read for a registered MedMNIST `source` instead of the registry's local copies; its class names, licence and citation still apply. */
+        path: z.string().min(1).optional(),
         /** Keep only these classes, in this order (default: all). */
         classes: z.array(z.string()).min(2).optional(),
         /** Class whose detection the headline metrics describe (sensitivity, ECE on its probability). */

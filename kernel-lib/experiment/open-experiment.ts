@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../backend/select';
-import { findProjectRoot } from '../data/registry';
+import { findProjectRoot, listDatasets } from '../data/registry';
 import { ExperimentConfig, parseExperimentConfig, resolveExperimentConfig } from './config';
 import { ProgressFactory, StageContext, silentProgress } from './context';
 import { prepareExperimentData } from './prepare-data';
@@ -14,7 +14,7 @@ export interface OpenExperimentOptions {
   runDir?: string | null;
   /** Experiment config: a name in experiments/ or a JSON path (default: quickstart, or pneumoniamnist-rare50 with `datasetPath`). */
   config?: string;
-  /** A MedMNIST `.npz` file to use instead of the config's dataset source. */
+  /** A MedMNIST `.npz` file: the copy of the config's registered dataset to read, or else the dataset itself. */
   datasetPath?: string | null;
   /** Replaces the config's `seed`. */
   seed?: number;
@@ -61,7 +61,11 @@ export function resolveNotebookConfig(options: Omit<OpenExperimentOptions, 'runD
     if (!fs.existsSync(options.datasetPath)) {
       throw new Error(`openExperiment: datasetPath '${options.datasetPath}' does not exist; pass the path of a MedMNIST .npz file, or null for the built-in phantoms`);
     }
-    raw = mergeConfig(raw, { dataset: { source: path.resolve(options.datasetPath) } });
+    // A registered MedMNIST source keeps its class names and provenance and reads this file.
+    const source = String((raw.dataset as Record<string, unknown> | undefined)?.source ?? '');
+    const registered = listDatasets().some((info) => info.name === source && info.kind === 'medmnist-npz');
+    const file = path.resolve(options.datasetPath);
+    raw = mergeConfig(raw, { dataset: registered ? { path: file } : { source: file } });
   }
   if (options.seed !== undefined) raw = mergeConfig(raw, { seed: options.seed });
   if (options.overrides !== undefined) {

@@ -35,7 +35,7 @@ function selectRows(split: ImageSplit, rows: number[], size: number, labelMap: M
  * validation or test split, or a rare class without training images.
  */
 export function prepareExperimentData(config: ExperimentConfig): ExperimentData {
-  const source = loadImageDataset(config.dataset.source, { seed: config.seed });
+  const source = loadImageDataset(config.dataset.source, { seed: config.seed, path: config.dataset.path });
   for (const split of ['val', 'test'] as const) {
     if (!source.splits[split] || source.splits[split]?.count === 0) {
       throw new Error(

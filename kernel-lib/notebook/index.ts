@@ -33,4 +33,5 @@ export { readNotebook, parseNotebook, serializeNotebook, cellSource, outputFromM
 export type { Notebook, NotebookCell, NotebookOutput } from './nbformat';
 export { NotebookOutputs } from './outputs';
 export { buildNotebookManifest, CELL_STATUSES } from './manifest';
+export { EXPERIMENT_MIME_TYPE, collectExperimentRecords } from './experiment-records';
 export type { CellReport, CellStatus } from './manifest';

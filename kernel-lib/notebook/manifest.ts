@@ -78,6 +78,8 @@ export interface NotebookManifestInput {
   error: Record<string, unknown> | null;
   cells: CellReport[];
   kernelRestarts: number;
+  /** Experiment runs the notebook worked in (backend, dataset and its checksum), from `showExperiment` outputs. */
+  experiments: Record<string, unknown>[];
 }
 
 /** Builds the manifest object (format 'medsynth-notebook-run', version 1). */
@@ -96,6 +98,7 @@ export function buildNotebookManifest(input: NotebookManifestInput): Record<stri
     outputNotebook: input.outputPath,
     parameters: input.parameters,
     seed: input.seed,
+    experiments: input.experiments,
     git: readGitState(input.projectRoot),
     packages: readPackageVersions(input.projectRoot),
     kernelRestarts: input.kernelRestarts,

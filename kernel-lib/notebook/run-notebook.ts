@@ -7,7 +7,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write';
 import { CellReport, buildNotebookManifest } from './manifest';
 import { CellFailure, executeWithKernel } from './native-engine';
 import { executeWithNbconvert, nbconvertInputPath } from './nbconvert-engine';
-import { serializeNotebook } from './nbformat';
+import { Notebook, parseNotebook, serializeNotebook } from './nbformat';
+import { collectExperimentRecords } from './experiment-records';
 import { Engine, RunNotebookOptions, prepareNotebookRun } from './prepare-run';
 import { ParameterValue } from './parameters';
 
@@ -66,6 +67,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<Notebook
     error: outcome.failure === null ? null : { ...outcome.failure },
     cells: outcome.cells,
     kernelRestarts: outcome.kernelRestarts,
+    experiments: executedExperiments(run.engine === 'native' ? run.notebook : null, run.outputPath),
   });
   writeJsonAtomic(run.manifestPath, manifest);
 
@@ -121,4 +123,11 @@ export function formatFailure(failure: CellFailure, result: Pick<NotebookRunResu
   }
   lines.push(`manifest: ${result.manifestPath}`);
   return lines.join('\n');
+}
+
+/** Reads the experiment records of the executed notebook: in memory (native) or from its file (nbconvert, when written). */
+function executedExperiments(notebook: Notebook | null, outputPath: string): Record<string, unknown>[] {
+  if (notebook !== null) return collectExperimentRecords(notebook);
+  if (!fs.existsSync(outputPath)) return [];
+  return collectExperimentRecords(parseNotebook(fs.readFileSync(outputPath, 'utf8'), outputPath));
 }

@@ -1,6 +1,7 @@
 import { tileImages } from '../io/png';
 import { grayPngDataUrl } from '../experiment/png-data-url';
-import { ProgressFactory, StageProgress } from '../experiment/context';
+import { ProgressFactory, StageContext, StageProgress } from '../experiment/context';
+import { EXPERIMENT_MIME_TYPE } from '../notebook/experiment-records';
 import { escapeHtml } from './html-text';
 import { DisplayWriter, findTslabWriter, LiveDisplay, newLiveDisplay } from './notebook-display';
 
@@ -99,4 +100,23 @@ export function notebookProgress(options: { intervalMs?: number; live?: () => Li
       },
     };
   };
+}
+
+/**
+ * Shows which experiment run a notebook works in, and leaves a machine-readable record of it
+ * (run directory, config name, seed, backend, dataset with its file checksum) that
+ * `medsynth notebook run` copies into the notebook's manifest.
+ */
+export function showExperiment(ctx: StageContext, options: { writer?: DisplayWriter } = {}): void {
+  const manifest = ctx.run.readJson<{ backend?: unknown; dataset?: unknown; gitCommit?: unknown }>('manifest.json');
+  const record = {
+    runDir: ctx.run.dir,
+    experiment: ctx.config.name,
+    seed: ctx.config.seed,
+    backend: manifest.backend ?? null,
+    dataset: manifest.dataset ?? null,
+    gitCommit: manifest.gitCommit ?? null,
+  };
+  const text = `experiment '${ctx.config.name}' (seed ${ctx.config.seed}) in ${ctx.run.dir}`;
+  writerFor('showExperiment', options.writer)({ data: { [EXPERIMENT_MIME_TYPE]: record, 'text/plain': text }, metadata: {}, transient: {} }, false);
 }

@@ -64,6 +64,23 @@ test('npz path loads as MedMNIST', () => {
   assert.equal(Array.from(ds.splits.train.images), [1, 2, 3, 4]);
 });
 
+test('a registered name with a path reads that file under the registry\'s class names and licence', () => {
+  const filePath = writeNpz(path.join(tmpDir, 'copy-of-pneumoniamnist.npz'), {
+    'train_images.npy': npy('|u1', [2, 1, 2], Uint8Array.from([1, 2, 3, 4])),
+    'train_labels.npy': npy('|u1', [2, 1], Uint8Array.from([1, 0])),
+  });
+  const ds = loadImageDataset('pneumoniamnist', { path: filePath });
+  assert.is(ds.name, 'pneumoniamnist');
+  assert.equal(ds.classNames, ['normal', 'pneumonia']);
+  assert.is(ds.license, getDatasetInfo('pneumoniamnist').license);
+  assert.equal(Array.from(ds.splits.train.images), [1, 2, 3, 4]);
+});
+
+test('a path that does not exist, or one given for a generated set, is rejected', () => {
+  assert.throws(() => loadImageDataset('pneumoniamnist', { path: path.join(tmpDir, 'missing.npz') }), /the file given for 'pneumoniamnist', .*missing\.npz, does not exist/);
+  assert.throws(() => loadImageDataset('demo', { path: 'x.npz' }), /'demo' is generated at run time, so `path` \(x\.npz\) does not apply/);
+});
+
 test('folder path loads PNG images', () => {
   const root = path.join(tmpDir, 'pngs');
   for (const [className, value] of [['a', 10], ['b', 20]] as const) {

@@ -113,6 +113,9 @@ function assertSeries(outDir: string, engine: string): void {
     const manifest = JSON.parse(fs.readFileSync(path.join(outDir, name, 'manifest.json'), 'utf8'));
     assert.is(manifest.format, 'medsynth-notebook-run');
     assert.equal(manifest.parameters.backend, 'wasm');
+    assert.is(manifest.experiments.length, 1, `${name}'s manifest names the experiment run it worked in`);
+    assert.is(manifest.experiments[0].backend.name, 'wasm');
+    assert.is(manifest.experiments[0].dataset.name, 'chest-phantom');
   }
 }
 
@@ -134,6 +137,38 @@ test('the series runs through jupyter nbconvert --execute', () => {
   const run = runSeries('nbconvert');
   assert.is(run.status, 0, `notebook run --all --engine nbconvert failed:\n${run.stdout}\n${run.stderr.slice(-3000)}`);
   assertSeries(run.outDir, 'nbconvert');
+});
+
+const PNEUMONIAMNIST = path.resolve(ROOT, '..', 'shared', 'datasets', 'pneumoniamnist', 'pneumoniamnist.npz');
+
+test('notebook 01 runs on PneumoniaMNIST when datasetPath is set', () => {
+  if (!fs.existsSync(PNEUMONIAMNIST)) {
+    console.log(`  notice: PneumoniaMNIST notebook run skipped: ${PNEUMONIAMNIST} not found`);
+    return;
+  }
+  const outDir = path.join(work, 'pneumonia');
+  const run = spawnSync(
+    process.execPath,
+    [
+      CLI, 'notebook', 'run', path.join(ROOT, 'notebooks', '01-data-and-baseline.ipynb'), '--output', path.join(outDir, '01.ipynb'),
+      '-p', `datasetPath=${JSON.stringify(PNEUMONIAMNIST)}`,
+      '-p', `runDir=${JSON.stringify(path.join(work, 'run-pneumonia'))}`,
+      '-p', `overrides=${JSON.stringify({ ...TINY_OVERRIDES, dataset: { rareTrainCount: 50 } })}`,
+      '-p', 'backend="wasm"',
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: 600_000 },
+  );
+  assert.is(run.status, 0, `notebook run failed:\n${run.stdout}\n${run.stderr.slice(-3000)}`);
+  const cells = (JSON.parse(fs.readFileSync(path.join(outDir, '01.ipynb'), 'utf8')) as { cells: Cell[] }).cells;
+  assertNoErrors(cells, '01 on PneumoniaMNIST');
+  const captions = outputsOf(cells).map((o) => String(o.data?.['text/plain'] ?? ''));
+  assert.ok(captions.some((c) => c.startsWith('REAL training images: pneumonia (24 shown)')));
+  const markdown = outputsOf(cells).map((o) => String(o.data?.['text/markdown'] ?? '')).join('\n');
+  assert.match(markdown, '(positive class: pneumonia)');
+  // Every real test image is scored (this copy's test split differs in size from the official one).
+  assert.match(markdown, /Test split: \d{3} images \(\d{3} positive, \d{3} negative\)/);
+  const manifest = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8'));
+  assert.match(manifest.experiments[0].dataset.file.sha256, /^[0-9a-f]{64}$/);
 });
 
 test.run();
