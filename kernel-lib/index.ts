@@ -51,3 +51,8 @@ export type { ReportData, ArmSummary } from './experiment/report-data';
 export * from './plots';
 export * from './plots/notebook-media';
 export * as privacy from './privacy';
+export * as fidelity from './eval/fidelity';
+export * as dicom from './io/dicom';
+export * as review from './review';
+export * from './io/png16';
+export * from './classify/features';

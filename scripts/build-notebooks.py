@@ -3,6 +3,12 @@
 
 Editing a notebook's JSON by hand is error-prone; edit the cells here and run
 `/usr/bin/python3 scripts/build-notebooks.py`, or edit in Jupyter and keep this file in step.
+
+`--record DIR` instead copies the outputs of a headless run
+(`medsynth notebook run --all --output-dir DIR`) into notebooks/, so that the versioned
+notebooks show the recorded numbers. The output that loads plotly.js (about 5 MB) is left
+out: figures keep their plotly JSON and static PNG, and re-running a notebook loads plotly.js
+again for the HTML view.
 """
 import json
 import os
@@ -99,6 +105,7 @@ const baseline = ms.trainClassifier({
   maxEpochs: recipe.maxEpochs,
   learningRate: recipe.learningRate,
   patience: recipe.patience,
+  minEpochs: recipe.minEpochs,
   seed: ctx.config.seed,
   onProgress: (p) => live.update(`epoch ${p.epoch}/${p.maxEpochs}: loss ${p.loss.toFixed(4)}, validation AUROC ${p.valAuroc.toFixed(3)}`),
 });
@@ -256,7 +263,33 @@ def notebook(cells):
     }
 
 
+def is_plotly_loader(output):
+    text = output.get("data", {}).get("text/plain", "")
+    text = "".join(text) if isinstance(text, list) else text
+    return output.get("output_type") == "display_data" and text.startswith("plotly.js ")
+
+
+def record(run_dir):
+    for name in NOTEBOOKS:
+        executed_path = os.path.join(run_dir, name, f"{name}.ipynb")
+        with open(executed_path, encoding="utf-8") as f:
+            executed = json.load(f)
+        cells = [c for c in executed["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                cell["outputs"] = [o for o in cell["outputs"] if not is_plotly_loader(o)]
+        executed["cells"] = cells
+        path = os.path.join(ROOT, "notebooks", f"{name}.ipynb")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(executed, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        print(f"recorded {executed_path} -> {path} ({os.path.getsize(path)} bytes)")
+
+
 def main():
+    if sys.argv[1:2] == ["--record"]:
+        record(sys.argv[2])
+        return
     names = sys.argv[1:] or list(NOTEBOOKS)
     for name in names:
         path = os.path.join(ROOT, "notebooks", f"{name}.ipynb")

@@ -51,6 +51,12 @@ export interface TrainClassifierOptions {
   learningRate?: number;
   /** Stop after this many epochs without a higher validation AUROC (default 5). */
   patience?: number;
+  /**
+   * Never stop before this epoch (default 1: no floor). On a strongly imbalanced training set
+   * the network can sit at the class prior for a dozen epochs before the validation AUROC
+   * rises, and early stopping during that plateau returns a classifier of the prior.
+   */
+  minEpochs?: number;
   seed: number;
   onProgress?: (progress: ClassifierProgress) => void;
 }
@@ -170,6 +176,10 @@ function validateTrainOptions(options: TrainClassifierOptions): CheckedOptions {
   positiveInteger('batchSize', options.batchSize);
   positiveInteger('maxEpochs', options.maxEpochs);
   positiveInteger('patience', options.patience);
+  positiveInteger('minEpochs', options.minEpochs);
+  if (options.minEpochs !== undefined && options.minEpochs > (options.maxEpochs ?? 30)) {
+    fail(`\`minEpochs\` (${options.minEpochs}) must not exceed \`maxEpochs\` (${options.maxEpochs ?? 30})`);
+  }
   const learningRate = options.learningRate;
   if (learningRate !== undefined && !(learningRate > 0 && Number.isFinite(learningRate))) {
     fail(`\`learningRate\` must be a positive number, got ${learningRate}`);
@@ -214,7 +224,8 @@ function epochOrder(sampler: ClassifierSampler, labels: Int32Array, rng: Random)
 /**
  * Trains the CNN of `cnn.ts` with Adam on weighted cross-entropy and keeps the weights
  * of the epoch with the highest validation AUROC (class 1 for two classes, macro
- * one-vs-rest otherwise), stopping after `patience` epochs without improvement.
+ * one-vs-rest otherwise), stopping after `patience` epochs without improvement once
+ * `minEpochs` epochs have run.
  *
  * Per epoch: rows in the order of the sampler, pixels scaled to [−1, 1], augmentation
  * of the listed classes' rows, one Adam step per batch, then the validation AUROC.
@@ -230,6 +241,7 @@ export function trainClassifier(options: TrainClassifierOptions): TrainedClassif
   const batchSize = options.batchSize ?? 32;
   const maxEpochs = options.maxEpochs ?? 30;
   const patience = options.patience ?? 5;
+  const minEpochs = options.minEpochs ?? 1;
   const classWeights = options.classWeights ?? null;
   const augment = options.augment ?? null;
   const augmentedClasses = new Set(augment?.classes ?? Array.from({ length: numClasses }, (_, k) => k));
@@ -307,7 +319,7 @@ export function trainClassifier(options: TrainClassifierOptions): TrainedClassif
       log.debug(`classifier epoch ${epoch}/${maxEpochs}: loss ${loss.toFixed(4)}, validation AUROC ${valAuroc.toFixed(4)}`);
 
       // 5. Early stopping.
-      if (epoch - bestEpoch >= patience && epoch < maxEpochs) {
+      if (epoch >= minEpochs && epoch - bestEpoch >= patience && epoch < maxEpochs) {
         stoppedEarly = true;
         break;
       }

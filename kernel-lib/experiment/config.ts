@@ -28,6 +28,8 @@ const ClassifierSchema = z
     maxEpochs: z.number().int().min(1).default(30),
     learningRate: z.number().positive().default(1e-3),
     patience: z.number().int().min(1).default(5),
+    /** No early stop before this epoch, so that a network stuck at the class prior for the first epochs gets past it. */
+    minEpochs: z.number().int().min(1).default(1),
   })
   .strict();
 
@@ -135,6 +137,10 @@ export function parseExperimentConfig(raw: unknown, source: string): ExperimentC
       issue.code === 'unrecognized_keys' ? [`allowed keys in ${issue.path.join('.') || 'the top level'}: ${allowedKeys(issue.path).join(', ')}`] : [],
     );
     throw new Error(`invalid experiment config ${source}: ${[formatZodError(result.error, raw), ...keyHints].join('; ')}`);
+  }
+  const { minEpochs, maxEpochs } = result.data.classifier;
+  if (minEpochs > maxEpochs) {
+    throw new Error(`invalid experiment config ${source}: classifier.minEpochs (${minEpochs}) must not exceed classifier.maxEpochs (${maxEpochs}); lower minEpochs or raise maxEpochs`);
   }
   if (!result.data.arms.includes('real-only')) {
     throw new Error(`invalid experiment config ${source}: arms must include 'real-only', the reference every arm is compared with (got ${JSON.stringify(result.data.arms)})`);

@@ -86,6 +86,20 @@ test('early stopping returns the best epoch', () => {
   disposeParams(result.params);
 });
 
+test('minEpochs holds off early stopping until that epoch', () => {
+  // The same falling validation AUROC as above, which stops after best epoch + 2 without a floor.
+  const validation = swappedLabels(toyImages(16, 2));
+  const result = trainClassifier(options({ validation, seed: 4, learningRate: 1e-3, maxEpochs: 8, patience: 2, minEpochs: 6 }));
+  assert.ok(result.bestEpoch + 2 < 6, `the peak must come early for this case, best epoch ${result.bestEpoch}`);
+  assert.is(result.history.length, 6);
+  assert.ok(result.stoppedEarly);
+  disposeParams(result.params);
+});
+
+test('minEpochs above maxEpochs is rejected', () => {
+  assert.throws(() => trainClassifier(options({ maxEpochs: 3, minEpochs: 4 })), /`minEpochs` \(4\) must not exceed `maxEpochs` \(3\)/);
+});
+
 test('restored weights equal a run stopped at the best epoch', () => {
   const validation = swappedLabels(toyImages(16, 2));
   const early = trainClassifier(options({ validation, seed: 4, learningRate: 1e-3, maxEpochs: 8, patience: 2 }));

@@ -46,6 +46,13 @@ test('minimal config parses with defaults', () => {
   assert.is(config.diffusion.training.numSteps, 2000);
 });
 
+test('classifier.minEpochs above maxEpochs names both values', () => {
+  assert.throws(
+    () => parseExperimentConfig({ ...minimalConfig(), classifier: { maxEpochs: 10, minEpochs: 12 } }, 'test.json'),
+    /classifier\.minEpochs \(12\) must not exceed classifier\.maxEpochs \(10\)/,
+  );
+});
+
 test('parsing leaves the input unchanged', () => {
   const raw = minimalConfig();
   const before = JSON.stringify(raw);

@@ -135,6 +135,7 @@ export function runClassifiersStage(ctx: StageContext): void {
         maxEpochs: classifier.maxEpochs,
         learningRate: classifier.learningRate,
         patience: classifier.patience,
+        minEpochs: classifier.minEpochs,
         seed,
         ...recipe,
         onProgress: (p) => bar.update(done, `${arm} seed ${seed}: epoch ${p.epoch}, val AUROC ${p.valAuroc.toFixed(3)}`),
