@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { decode, DecodedPng } from 'fast-png';
 import { ImageDataset, ImageSplit, SPLIT_NAMES, SplitName, validateImageDataset } from './image-dataset';
+import { findClassFolders, listSubfolders, sortedNames } from './class-folders';
 
 export interface PngFolderOptions {
   /** Dataset name; defaults to the folder's base name. */
@@ -24,33 +25,7 @@ export interface PngFolderOptions {
  * corrupt or unsupported PNG and for an image whose size differs from the first.
  */
 export function loadPngFolder(root: string, options: PngFolderOptions = {}): ImageDataset {
-  const rootPath = path.resolve(root);
-  if (!fs.existsSync(rootPath) || !fs.statSync(rootPath).isDirectory()) {
-    throw new Error(`loadPngFolder: folder not found: ${rootPath}; expected root/<className>/*.png or root/{train,val,test}/<className>/*.png`);
-  }
-
-  // 1. Layout: split folders if `train/` exists, otherwise class folders directly under the root.
-  const topFolders = listSubfolders(rootPath);
-  const splitFolders: Partial<Record<SplitName, string>> = {};
-  if (topFolders.includes('train')) {
-    const others = topFolders.filter((folder) => !(SPLIT_NAMES as readonly string[]).includes(folder));
-    if (others.length > 0) {
-      throw new Error(
-        `loadPngFolder: ${rootPath} has a 'train' folder and also ${JSON.stringify(others)}; ` +
-          'put class folders either all directly under the root or all under train/, val/ and test/',
-      );
-    }
-    for (const splitName of SPLIT_NAMES) {
-      if (topFolders.includes(splitName)) splitFolders[splitName] = path.join(rootPath, splitName);
-    }
-  } else {
-    splitFolders.train = rootPath;
-  }
-
-  const classNames = listSubfolders(splitFolders.train!);
-  if (classNames.length === 0) {
-    throw new Error(`loadPngFolder: no class folders in ${splitFolders.train}; expected one folder of PNG images per class`);
-  }
+  const { rootPath, splitFolders, classNames } = findClassFolders('loadPngFolder', root, 'PNG images', '*.png');
 
   // 2. Decode every image; the first one fixes the size.
   const firstImage: { file?: string; height: number; width: number } = { height: 0, width: 0 };
@@ -144,17 +119,6 @@ function toGrayscale8(png: DecodedPng, filePath: string): Uint8Array {
     out[i] = Math.min(255, Math.round((luma * 255) / maxValue));
   }
   return out;
-}
-
-/** Lists the names of non-hidden subfolders, sorted by code point. */
-function listSubfolders(folder: string): string[] {
-  const entries = fs.readdirSync(folder, { withFileTypes: true });
-  return sortedNames(entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name));
-}
-
-/** Sorts by UTF-16 code units, not locale, so the order is the same on every machine. */
-function sortedNames(names: string[]): string[] {
-  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function concatBytes(chunks: Uint8Array[]): Uint8Array {

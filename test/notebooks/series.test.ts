@@ -19,7 +19,7 @@ const TINY_OVERRIDES = {
   seeds: [0],
   diffusion: { unet: { widths: [8, 8], embeddingDim: 8, normGroups: 4 }, training: { numSteps: 3, batchSize: 4, checkpointEvery: 2 } },
   generation: { multiplier: 1, numInferenceSteps: 2, minProbability: 0, maxAttemptsFactor: 2 },
-  classifier: { maxEpochs: 2, patience: 1, widths: [4, 8, 8] },
+  classifier: { maxEpochs: 2, patience: 1, minEpochs: 1, widths: [4, 8, 8] },
   evaluation: { bootstrapResamples: 20 },
 };
 

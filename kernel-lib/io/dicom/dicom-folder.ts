@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageDataset, ImageSplit, SPLIT_NAMES, SplitName, validateImageDataset } from '../../data/image-dataset';
+import { findClassFolders, listSubfolders, sortedNames } from '../../data/class-folders';
 import { DisplayWindow, toDisplayUint8 } from '../png16';
 import { DicomImage, readDicomFile } from './read-dicom';
 
@@ -55,32 +56,7 @@ export function loadDicomFolder(root: string, options: DicomFolderOptions = {}):
   if (window !== undefined && (!Number.isFinite(window.center) || !Number.isFinite(window.width) || window.width < 1)) {
     throw new Error(`loadDicomFolder: \`window\` needs a finite center and a width of at least 1, got ${JSON.stringify(window)}`);
   }
-  const rootPath = path.resolve(root);
-  if (!fs.existsSync(rootPath) || !fs.statSync(rootPath).isDirectory()) {
-    throw new Error(`loadDicomFolder: folder not found: ${rootPath}; expected root/<className>/*.dcm or root/{train,val,test}/<className>/*.dcm`);
-  }
-
-  // 1. Layout: split folders if `train/` exists, otherwise class folders directly under the root.
-  const topFolders = listSubfolders(rootPath);
-  const splitFolders: Partial<Record<SplitName, string>> = {};
-  if (topFolders.includes('train')) {
-    const others = topFolders.filter((folder) => !(SPLIT_NAMES as readonly string[]).includes(folder));
-    if (others.length > 0) {
-      throw new Error(
-        `loadDicomFolder: ${rootPath} has a 'train' folder and also ${JSON.stringify(others)}; ` +
-          'put class folders either all directly under the root or all under train/, val/ and test/',
-      );
-    }
-    for (const splitName of SPLIT_NAMES) {
-      if (topFolders.includes(splitName)) splitFolders[splitName] = path.join(rootPath, splitName);
-    }
-  } else {
-    splitFolders.train = rootPath;
-  }
-  const classNames = listSubfolders(splitFolders.train!);
-  if (classNames.length === 0) {
-    throw new Error(`loadDicomFolder: no class folders in ${splitFolders.train}; expected one folder of DICOM files per class`);
-  }
+  const { rootPath, splitFolders, classNames } = findClassFolders('loadDicomFolder', root, 'DICOM files', '*.dcm');
 
   // 2. Decode every image; the first one fixes the size unless `expectedSize` does.
   const expectedSize = options.expectedSize;
@@ -165,23 +141,6 @@ function hasDicmMarker(filePath: string): boolean {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** Lists the names of non-hidden subfolders, sorted by code point. */
-function listSubfolders(folder: string): string[] {
-  const entries = fs.readdirSync(folder, { withFileTypes: true });
-  return sortedNames(entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name));
-}
-
-/** Sorts by UTF-16 code units, not locale, so the order is the same on every machine. */
-function sortedNames(names: string[]): string[] {
-  return [...names].sort(compareCodeUnits);
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  if (a < b) return -1;
-  if (a > b) return 1;
-  return 0;
 }
 
 function concatBytes(chunks: Uint8Array[]): Uint8Array {
