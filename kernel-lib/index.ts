@@ -56,3 +56,4 @@ export * as dicom from './io/dicom';
 export * as review from './review';
 export * from './io/png16';
 export * from './classify/features';
+export * as ehr from './ehr';

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   fidelity: { summary: "measure FID, KID, precision/recall and memorisation of a run's synthetic images", run: (argv) => import('./fidelity').then((m) => m.fidelityCommand(argv)) },
   dicom: { summary: "export a run's synthetic images as DICOM, or print a DICOM file's attributes ('dicom export|info')", run: (argv) => import('./dicom').then((m) => m.dicomCommand(argv)) },
   review: { summary: "serve a visual Turing test of a run's synthetic images, or score it ('review serve|score <run dir>')", run: (argv) => import('./review').then((m) => m.reviewCommand(argv)) },
+  reproduce: { summary: 'rerun a recorded run from its manifest and compare every metric with the recorded one', run: (argv) => import('./reproduce').then((m) => m.reproduceCommand(argv)) },
   notebook: { summary: "execute a notebook headless through the tslab kernel ('notebook run <file.ipynb>')", run: async (argv) => (await import('./notebook')).notebookCommand(argv) },
 };
 

@@ -10,22 +10,13 @@ import { parseExperimentConfig } from '../../kernel-lib/experiment/config';
 import { runExperiment } from '../../kernel-lib/experiment/runner';
 import { makeTempDir, tinyExperimentJson } from '../experiment/tiny-experiment';
 import { browserTest, CHROMIUM } from './chromium-for-tests';
+import { MEDSYNTH_BIN } from '../helpers/medsynth-bin';
 
 // Runs the tiny end-to-end experiment with one seed and two arms, then `medsynth figures` on its
 // run directory as a user would. The smaller run still runs every stage, in about 5 s on 2 cores
 // against 11 s for all arms and two seeds.
 
-function findRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'bin', 'medsynth.js'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`findRoot: no bin/medsynth.js in ${__dirname} or any folder above it`);
-    dir = parent;
-  }
-  return dir;
-}
-
-const BIN = path.join(findRoot(), 'bin', 'medsynth.js');
+const BIN = MEDSYNTH_BIN;
 let runDir: string;
 let result: { code: number | null; stdout: string; stderr: string };
 let manifest: FiguresManifest;

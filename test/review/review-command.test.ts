@@ -6,20 +6,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReviewKey, reviewSessionDir } from '../../kernel-lib/review/session';
 import { makeFakeRun } from './fake-run';
+import { MEDSYNTH_BIN } from '../helpers/medsynth-bin';
 
 // Runs `medsynth review serve` and `medsynth review score` as a user would, on a fake run.
 
-function findRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'bin', 'medsynth.js'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`findRoot: no bin/medsynth.js in ${__dirname} or any folder above it`);
-    dir = parent;
-  }
-  return dir;
-}
-
-const BIN = path.join(findRoot(), 'bin', 'medsynth.js');
+const BIN = MEDSYNTH_BIN;
 const ENV = { ...process.env, MEDSYNTH_LOG_LEVEL: 'warn' };
 let runDir: string;
 

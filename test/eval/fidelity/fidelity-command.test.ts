@@ -7,21 +7,12 @@ import { openDomainFeatureExtractor } from '../../../kernel-lib/eval/fidelity/fe
 import { prepareExperimentData } from '../../../kernel-lib/experiment/prepare-data';
 import { ImageSplit } from '../../../kernel-lib/data/image-dataset';
 import { makeTempDir, tinyExperimentConfig, uninterruptedTinyRun } from '../../experiment/tiny-experiment';
+import { MEDSYNTH_BIN } from '../../helpers/medsynth-bin';
 
 // `medsynth fidelity` on a copy of the tiny run, as a user would run it. A small domain extractor
 // is trained into the copy first, so the command reuses it instead of training the default one.
 
-function findRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'bin', 'medsynth.js'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`findRoot: no bin/medsynth.js in ${__dirname} or any folder above it`);
-    dir = parent;
-  }
-  return dir;
-}
-
-const BIN = path.join(findRoot(), 'bin', 'medsynth.js');
+const BIN = MEDSYNTH_BIN;
 let runDir: string;
 let result: { code: number | null; stdout: string; stderr: string };
 
