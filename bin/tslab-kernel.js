@@ -74,7 +74,7 @@ Module._extensions['.ts'] = function (module, file) {
 
 // zeromq.js resolves at most 512 sends in a row at once, then defers the next one; tslab does
 // not wait for its sends, so its next send on that socket fails with EBUSY and the kernel stops
-// answering (a cell with a few hundred outputs is enough). A send timeout of 0 keeps every send
+// replying (a cell with a few hundred outputs is enough). A send timeout of 0 keeps every send
 // on the immediate path; a publisher past its high-water mark then drops the message, as
 // publishers do, instead of failing.
 const zmq = require(require.resolve('zeromq', { paths: [path.dirname(tslabMain)] }));

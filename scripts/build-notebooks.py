@@ -64,7 +64,7 @@ By default the notebook runs on the built-in chest-radiograph **phantoms** (gene
         md('''
 ## Class counts and data check
 
-The data stage records the class counts of every split and checks for images duplicated across splits or carrying conflicting labels; it writes `data.json` into the run directory.
+The data stage records the class counts of every split and checks for images duplicated across splits or carrying conflicting labels. It writes `data.json` into the run directory.
 '''),
         code('''
 ms.runStages(ctx, ['data']);
@@ -173,7 +173,7 @@ await ms.showFigure({
         md('''
 ## Samples per class and guidance scale
 
-Guidance 0 samples the unconditional model, 1 the conditional one; larger scales push samples towards what the model considers typical of the class, at the cost of variety.
+Guidance 0 samples the unconditional model, and 1 the conditional one. Larger scales push samples towards what the model considers typical of the class, at the cost of variety.
 '''),
         code('''
 const model = ms.loadImageDiffusionModel(ctx.run.path('diffusion'));
@@ -228,7 +228,7 @@ ms.showMarkdown(ms.formatClassifierTable(ctx.run, ctx.config));'''),
         md('''
 # 04 · Comparison on the real test split
 
-Every arm's classifier is judged on the **real held-out test split**; synthetic images are never used for evaluation. Each arm's decision threshold is chosen on the real validation split and applied unchanged to the test split. Values are means over seeds; intervals are 95% percentile bootstrap intervals over test-set resamples, and the differences from the real-only arm are paired on the same resamples.
+Every arm's classifier is judged on the **real held-out test split**; synthetic images are never used for evaluation. Each arm's decision threshold is chosen on the real validation split and applied unchanged to the test split. Values are means over seeds. Intervals are 95% percentile bootstrap intervals over test-set resamples, and the differences from the real-only arm are paired on the same resamples.
 '''),
         *parameters_cells(),
         code('''

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SPLIT_NAMES, SplitName } from './image-dataset';
 
-/** Where the images of a folder-per-class dataset are: one folder per split, class folders inside. */
+/** Layout of a folder-per-class dataset: one folder per split, with class folders inside. */
 export interface ClassFolderLayout {
   rootPath: string;
   /** Folder of each split present; `train` is the root itself when there are no split folders. */
@@ -55,5 +55,11 @@ export function listSubfolders(folder: string): string[] {
 
 /** Sorts by UTF-16 code units, not locale, so the order is the same on every machine. */
 export function sortedNames(names: string[]): string[] {
-  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...names].sort(compareCodeUnits);
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }

@@ -59,7 +59,7 @@ export function createRunDirectory(options: {
   return run;
 }
 
-/** What `runStage` did: ran the stage, skipped it (no arm needs it) or found it finished. */
+/** Outcome of `runStage`: the stage ran, was skipped (no arm needs it) or had already finished. */
 export type StageOutcome = 'ran' | 'skipped' | 'already finished';
 
 /**

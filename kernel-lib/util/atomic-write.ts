@@ -57,7 +57,7 @@ function fsyncDirectory(dir: string): void {
     fs.fsyncSync(fd);
   } catch (err) {
     // NOTE: some platforms and file systems (Windows, some network mounts) cannot fsync a
-    // folder. The rename has happened, so the write stands, only less durable there.
+    // folder. The rename has happened, so the write is complete, only less durable there.
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'ENOTSUP') throw err;
   } finally {

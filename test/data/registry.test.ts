@@ -76,7 +76,7 @@ test('a registered name with a path reads that file under the registry\'s class 
   assert.equal(Array.from(ds.splits.train.images), [1, 2, 3, 4]);
 });
 
-test('a path that does not exist, or one given for a generated set, is rejected', () => {
+test('invalid dataset path is rejected', () => {
   assert.throws(() => loadImageDataset('pneumoniamnist', { path: path.join(tmpDir, 'missing.npz') }), /the file given for 'pneumoniamnist', .*missing\.npz, does not exist/);
   assert.throws(() => loadImageDataset('demo', { path: 'x.npz' }), /'demo' is generated at run time, so `path` \(x\.npz\) does not apply/);
 });

@@ -9,11 +9,11 @@ import { codeCell, writeNotebook } from './fake-kernel-setup';
 
 // The project's tslab kernel must survive a cell with thousands of outputs: zeromq.js defers a
 // send after 512 immediate ones, and tslab, which does not wait for its sends, then failed
-// with EBUSY and stopped answering. bin/tslab-kernel.js keeps every send immediate.
+// with EBUSY and stopped replying. bin/tslab-kernel.js keeps every send immediate.
 
 const LINES = 2000;
 
-test('a cell that prints 2,000 lines keeps every line and the kernel answers afterwards', async () => {
+test('2,000 printed lines all arrive', async () => {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'medsynth-many-outputs-'));
   try {
     const notebookPath = writeNotebook(folder, 'many.ipynb', [

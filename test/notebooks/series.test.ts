@@ -8,7 +8,7 @@ import * as path from 'path';
 // Runs notebooks 01-04 top to bottom on tiny parameters, once through medsynth's own kernel
 // client (`notebook run --all`) and once through Jupyter's (`--engine nbconvert`), and reads the
 // executed notebooks back. The parameters shrink every model so that a series takes a minute or
-// two; the numbers mean nothing, but every cell runs and shows its output.
+// two. The numbers mean nothing, but every cell runs and shows its output.
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'medsynth.js');
