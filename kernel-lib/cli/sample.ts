@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { makeDirectory } from '../util/make-directory';
 import * as path from 'path';
 import { selectBackend } from '../backend/select';
 import { generateImages, loadImageDiffusionModel } from '../pipelines/image-diffusion';
@@ -66,7 +67,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
 
     const outDir = path.resolve(o.out as string);
-    fs.mkdirSync(outDir, { recursive: true });
+    makeDirectory(outDir);
     const bytes = toUint8(pixels);
     const safeClass = className.replace(/[^A-Za-z0-9_-]+/g, '-');
     const details = {

@@ -3,6 +3,7 @@
  * `download.md5`) and keeps it only when its MD5 matches the recipe.
  */
 import * as crypto from 'crypto';
+import { makeDirectory } from '../util/make-directory';
 import * as fs from 'fs';
 import * as path from 'path';
 import { log } from '../util/log';
@@ -91,7 +92,7 @@ export async function fetchDataset(name: string, options: FetchDatasetOptions = 
   }
 
   // 2. Download next to the destination, so the final rename stays within one file system.
-  fs.mkdirSync(path.dirname(destination), { recursive: true });
+  makeDirectory(path.dirname(destination));
   downloadCount += 1;
   const temporary = path.join(
     path.dirname(destination),

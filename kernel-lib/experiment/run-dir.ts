@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { makeDirectory } from '../util/make-directory';
 import * as path from 'path';
 import { writeJsonAtomic } from '../util/atomic-write';
 
@@ -21,7 +22,7 @@ export class RunDirectory {
   /** Creates the directory, checking that it is writable before any work starts. */
   static create(dir: string): RunDirectory {
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
       fs.accessSync(dir, fs.constants.W_OK);
     } catch (err) {
       throw new Error(`cannot write the run directory ${dir} (${(err as Error).message}); choose a writable location with --runs-dir`);

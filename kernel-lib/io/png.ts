@@ -22,10 +22,15 @@ export function writeGrayPng(filePath: string, pixels: Uint8Array, width: number
   writeFileAtomic(filePath, encode({ width, height, data: pixels, depth: 8, channels: 1, text }));
 }
 
-/** Maps values in [−1, 1] to 0-255, clipping outside values. */
+/** Maps values in [−1, 1] to 0-255, clipping outside values; throws `toUint8: …` for NaN or ±Infinity. */
 export function toUint8(values: Float32Array): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new Error(
+        `toUint8: value ${values[i]} at index ${i} is not finite; the sampler diverged or the input holds NaN or Infinity, so fix or drop that image before writing it`,
+      );
+    }
     out[i] = Math.round(Math.min(1, Math.max(-1, values[i])) * 127.5 + 127.5);
   }
   return out;

@@ -11,6 +11,7 @@
  * - `scores.json`: the output of `scoreReviewSession`.
  */
 import * as crypto from 'crypto';
+import { makeDirectory } from '../util/make-directory';
 import * as fs from 'fs';
 import * as path from 'path';
 import { classCounts, ImageSplit } from '../data/image-dataset';
@@ -335,7 +336,7 @@ function createReviewSession(run: RunDirectory, name: string, settings: SessionS
   // never leaves a half-written session that a later serve would reuse.
   const finalDir = reviewSessionDir(run.dir, name);
   const tmpDir = path.join(path.dirname(finalDir), `.${name}.${process.pid}.${Date.now()}.tmp`);
-  fs.mkdirSync(path.join(tmpDir, 'images'), { recursive: true });
+  makeDirectory(path.join(tmpDir, 'images'));
   try {
     // Files are written in the shuffled order, so their creation times do not group the sources.
     // NOTE: these copies deliberately carry no PNG text chunks (no syntheticPngText), unlike every

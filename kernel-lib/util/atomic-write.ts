@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { makeDirectory } from './make-directory';
 import * as path from 'path';
 import { threadId } from 'worker_threads';
 
@@ -26,7 +27,7 @@ const TEMP_NAME = /^\.(.+)\.(\d+)\.(\d+)\.(\d+)\.tmp$/;
  */
 export function writeFileAtomic(filePath: string, data: string | Uint8Array): void {
   const dir = path.dirname(filePath);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   tempCounter += 1;
   const tmp = path.join(dir, `.${path.basename(filePath)}.${process.pid}.${threadId}.${tempCounter}.tmp`);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -56,10 +56,8 @@ test('cli rejects runs-dir under a file', () => {
   assert.is(fs.readFileSync(file, 'utf8'), 'keep me\n');
 });
 
-// BUG: RunDirectory.create hangs for `medsynth run quickstart --runs-dir /proc/forbidden`:
-// fs.mkdirSync(dir, { recursive: true }) never returns under /proc (seen with Node 20.20.2), so the
-// command runs until killed instead of reporting that the folder cannot be created.
-test.skip('cli rejects runs-dir under /proc', () => {
+// Node's recursive mkdir retries forever under /proc (ENOENT on every try); the run must fail instead.
+test('cli rejects runs-dir under /proc', () => {
   const { code, stderr } = medsynth(['run', 'quickstart', '--runs-dir', '/proc/forbidden']);
   assert.is(code, 1);
   assert.match(stderr, /^medsynth run: cannot write the run directory \/proc\/forbidden\/quickstart-.*; choose a writable location with --runs-dir$/m);

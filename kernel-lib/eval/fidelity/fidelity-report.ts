@@ -19,6 +19,7 @@
  * reused when present.
  */
 import * as fs from 'fs';
+import { makeDirectory } from '../../util/make-directory';
 import * as path from 'path';
 import { predictProbabilities } from '../../classify/predict';
 import { ClassifierConfig } from '../../classify/cnn';
@@ -475,7 +476,7 @@ export async function fidelityReport(runDir: string, options: FidelityReportOpti
       warnings,
       progress,
     };
-    fs.mkdirSync(outDir, { recursive: true });
+    makeDirectory(outDir);
     const results: FidelityResult[] = [];
     for (const seed of generationSeeds) {
       const synthetic = loadSynthetic(run, seed, dataset.height, dataset.width);

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { makeDirectory } from '../../util/make-directory';
 import { loadImageDiffusionModel } from '../../pipelines/image-diffusion';
 import { predictProbabilities } from '../../classify/predict';
 import { disposeParams } from '../../nets/params';
@@ -42,7 +43,7 @@ export function runGenerationStage(ctx: StageContext): void {
   const train = dataset.splits.train;
   const size = dataset.height * dataset.width;
   const counts = classCounts(train, dataset.classNames.length);
-  fs.mkdirSync(ctx.run.path('synthetic'), { recursive: true });
+  makeDirectory(ctx.run.path('synthetic'));
 
   const memorizationDistance = generation.memorizationDistance ?? memorizationThreshold(train.images, size, generation.memorizationPercentile);
   const filterModel = loadClassifier(ctx.run.path(FILTER_CLASSIFIER_FILE));
