@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes notebooks/01-04 from the cell sources below, with empty outputs.
+"""Writes notebooks/01-05 from the cell sources below, with empty outputs.
 
 Editing a notebook's JSON by hand is error-prone; edit the cells here and run
 `/usr/bin/python3 scripts/build-notebooks.py`, or edit in Jupyter and keep this file in step.
@@ -244,6 +244,89 @@ await ms.showFigure(ms.sensitivitySpecificityFigure(data));
 await ms.showFigure(ms.reliabilityFigure(data));'''),
         code('''
 console.log(`All numbers above come from the real held-out test split (${ctx.data.dataset.splits.test!.count} images); the full report is ${ctx.run.path('report.html')}.`);'''),
+    ],
+
+    "05-ehr-synthesis": [
+        md("""
+# 05 · Synthetic ICU patients (PhysioNet 2012)
+
+Two conditional generators of ICU stays learn from the first 24 hours of real PhysioNet 2012 patients (37 hourly variables with their missingness masks, plus age, sex and ICU type), conditioned on in-hospital death:
+
+- a **trajectory** model: a transformer denoiser over `[hours, values + mask + static]`;
+- a **latent** model: an EHR VAE compresses each stay to 64 numbers, and a diffusion model generates in that space.
+
+Each model generates as many synthetic patients per outcome as the real training split has. The synthetic patients are then judged against the real data:
+- **TSTR against TRTR:** a logistic regression on per-variable summaries is trained on synthetic patients and, separately, on real ones, and both are scored on the REAL test patients, overall and by sex and age band;
+- **fidelity:** the synthetic patients are compared with the real training patients.
+
+`quick = true` trains small models for a few hundred steps (minutes). `medsynth run physionet2012-ehr` trains the full configuration; pass its run directory as `ehrRunDir` to look at it here. Without `../shared/datasets/physionet2012` the notebook uses generated demo records, which are not patient data.
+"""),
+        code("""// Parameters: `medsynth notebook run <this notebook> -p name=value` replaces them.
+let recordFolder: string | null = null; // a PhysioNet 2012 set-a folder; null: the shared developer copy, else generated demo records
+let outcomesPath: string | null = null; // its Outcomes-a.txt
+let ehrRunDir: string | null = null; // an EHR run to continue or show; null: experiments/runs/notebooks-physionet2012-ehr
+let seed = 0;
+let quick = true; // small models and few steps
+let ehrOverrides: Record<string, unknown> = {}; // config fields to change, e.g. { trajectory: { training: { numSteps: 50 } } }
+let backend = 'auto';""", ["parameters"]),
+        code("""import * as ms from '../kernel-lib';
+
+// tslab does not resolve shorthand properties ({ seed }) that name another cell's variable: spell them out.
+const view = await ms.openEhrExperiment({
+  recordFolder: recordFolder,
+  outcomesPath: outcomesPath,
+  runDir: ehrRunDir,
+  seed: seed,
+  quick: quick,
+  overrides: ehrOverrides,
+  backend: backend,
+  progress: ms.notebookProgress(),
+  say: (line: string) => console.log(line),
+});
+console.log(`run directory: ${view.runDir}`);
+console.log(view.generatedDemoData ? 'data: GENERATED demo records (not patient data)' : `data: ${view.config.dataset.recordFolder}`);"""),
+        md("""
+## Train on synthetic, test on real
+
+Every AUROC is measured on the real test patients. TRTR is the reference: a generator whose synthetic patients carry the same mortality signal gives a TSTR close to it. Per-subgroup rows show whether a generator widens the gap for some patients more than others.
+"""),
+        code("""ms.showMarkdown(view.report);"""),
+        md("""
+## Real and synthetic trajectories
+
+Median and interquartile band of each variable by hour since admission, over the measured hours only. Every synthetic trace is labelled SYNTHETIC.
+"""),
+        code("""const grids: ms.NamedGrid[] = [{ name: 'real (training)', grid: view.data.splits.train.clinical }];
+for (const [kind, tables] of Object.entries(view.synthetic)) {
+  if (tables) grids.push({ name: `SYNTHETIC ${kind}`, grid: tables.grid });
+}
+const shownVariables: ms.ehr.TimeSeriesVariable[] = ['HR', 'MAP', 'Temp', 'GCS', 'Urine', 'Glucose'];
+for (const variable of shownVariables) {
+  await ms.showFigure(ms.trajectoryBandFigure(grids, variable));
+}"""),
+        md("""
+## Marginal distributions
+
+Measured hourly values of real training patients and of each generator, in clinical units.
+"""),
+        code("""for (const variable of shownVariables) {
+  await ms.showFigure(ms.marginalOverlayFigure(grids, variable));
+}"""),
+        md("""
+## Missingness
+
+How often each variable is measured matters as much as its values: the models generate a mask, and a generator that measures lactate every hour describes a different ICU.
+"""),
+        code("""const rates = grids.map(({ name, grid }) => {
+  const [patients, hours, numVariables] = grid.shape;
+  const measured = new Array<number>(numVariables).fill(0);
+  for (let i = 0; i < grid.mask.length; i++) measured[i % numVariables] += grid.mask[i];
+  return { type: 'bar', name: name, x: grid.variables, y: measured.map((m) => m / (patients * hours)) };
+});
+await ms.showFigure({
+  data: rates,
+  layout: { title: { text: 'Share of hours with a measurement, per variable' }, barmode: 'group', yaxis: { title: { text: 'measured share' } }, height: 380 },
+});"""),
     ],
 }
 

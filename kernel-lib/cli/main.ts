@@ -6,13 +6,14 @@ import { datasetsCommand } from './datasets';
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   'train-diffusion': { summary: 'train a class-conditional image diffusion model', run: trainDiffusionCommand },
   sample: { summary: 'generate synthetic images of one class from a trained model', run: sampleCommand },
-  run: { summary: 'run a rare-condition augmentation experiment (config file or name in experiments/)', run: runCommand },
+  run: { summary: 'run an experiment: rare-condition image augmentation or EHR synthesis (config file or name in experiments/)', run: runCommand },
   datasets: { summary: "list the registered datasets, or fetch one ('datasets fetch <name>')", run: datasetsCommand },
   figures: { summary: 'export the figures of a run as SVG, PNG and PDF for papers', run: (argv) => import('./figures').then((m) => m.figuresCommand(argv)) },
   fidelity: { summary: "measure FID, KID, precision/recall and memorisation of a run's synthetic images", run: (argv) => import('./fidelity').then((m) => m.fidelityCommand(argv)) },
   dicom: { summary: "export a run's synthetic images as DICOM, or print a DICOM file's attributes ('dicom export|info')", run: (argv) => import('./dicom').then((m) => m.dicomCommand(argv)) },
   review: { summary: "serve a visual Turing test of a run's synthetic images, or score it ('review serve|score <run dir>')", run: (argv) => import('./review').then((m) => m.reviewCommand(argv)) },
   reproduce: { summary: 'rerun a recorded run from its manifest and compare every metric with the recorded one', run: (argv) => import('./reproduce').then((m) => m.reproduceCommand(argv)) },
+  ehr: { summary: "generate synthetic ICU patients from a trained EHR model ('ehr generate --model <dir> --condition death=1')", run: (argv) => import('./ehr').then((m) => m.ehrCommand(argv)) },
   notebook: { summary: "execute a notebook headless through the tslab kernel ('notebook run <file.ipynb>')", run: async (argv) => (await import('./notebook')).notebookCommand(argv) },
 };
 

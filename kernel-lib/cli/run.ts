@@ -4,6 +4,14 @@ import { resolveExperimentConfig } from '../experiment/config';
 import { findProjectRoot } from '../data/registry';
 import { OptionSpec, formatHelp, parseOptions } from './args';
 import { createProgressBar } from './progress';
+import { isEhrConfig, readConfigJson } from '../experiment/ehr/ehr-config';
+import { runEhrExperiment } from '../experiment/ehr/ehr-runner';
+import { RunDirectory } from '../experiment/run-dir';
+
+/** The config recorded in a run directory's manifest (for choosing the runner on --resume). */
+function readRecordedConfig(runDir: string): unknown {
+  return RunDirectory.open(runDir).readJson<{ config: unknown }>('manifest.json').config;
+}
 
 export const RUN_OPTIONS: Record<string, OptionSpec> = {
   resume: { type: 'string', description: 'continue the run in this directory from its last finished stage' },
@@ -14,7 +22,9 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
 };
 
 const SUMMARY = [
-  'Runs a rare-condition augmentation experiment: medsynth run <config.json | name in experiments/>.',
+  'Runs an experiment: medsynth run <config.json | name in experiments/>.',
+  'A config with "kind": "ehr" trains EHR generators on PhysioNet 2012 and scores TSTR against TRTR;',
+  'any other config is a rare-condition image augmentation experiment:',
   'Trains a diffusion model, generates filtered synthetic images of the rare class, trains a',
   'classifier per arm and seed, and compares the arms on the REAL test split.',
 ].join('\n');
@@ -30,8 +40,10 @@ export async function runCommand(argv: string[]): Promise<void> {
   if (target && o.resume) throw new Error('run: give either an experiment or --resume <run dir>, not both');
 
   const started = Date.now();
-  const runDir = await runExperiment({
-    config: target ? resolveExperimentConfig(target, findProjectRoot('run')) : undefined,
+  const configPath = target ? resolveExperimentConfig(target, findProjectRoot('run')) : undefined;
+  const isEhr = configPath ? isEhrConfig(readConfigJson(configPath)) : isEhrConfig(readRecordedConfig(o.resume as string));
+  const runDir = await (isEhr ? runEhrExperiment : runExperiment)({
+    config: configPath,
     resumeDir: o.resume as string | undefined,
     runsDir: o['runs-dir'] ? path.resolve(o['runs-dir'] as string) : undefined,
     runId: o['run-id'] as string | undefined,
@@ -40,5 +52,5 @@ export async function runCommand(argv: string[]): Promise<void> {
     say: (line) => console.log(line),
   });
   console.log(`\nrun finished in ${((Date.now() - started) / 1000).toFixed(0)} s; every metric above is from the REAL test split`);
-  console.log(`report: ${path.join(runDir, 'report.html')}`);
+  console.log(`report: ${path.join(runDir, isEhr ? 'report.md' : 'report.html')}`);
 }

@@ -1,4 +1,4 @@
-/** PhysioNet 2012 ICU records: parsing, loading, cleaning, hourly grids, normalisation and splits. */
+/** PhysioNet 2012 ICU records (parsing, loading, cleaning, hourly grids, normalisation, splits), their model encodings, the EHR VAE and synthetic-patient files. */
 export * from './variables';
 export * from './physionet-record';
 export * from './physionet-loader';
@@ -6,3 +6,14 @@ export * from './cleaning';
 export * from './hourly-grid';
 export * from './normalisation';
 export * from './split';
+export * from './value-transform';
+export * from './static-features';
+export * from './trajectory-encoding';
+export * from './prepare-ehr-data';
+export * from './summary-features';
+export * from './synthetic-export';
+export * from './synthetic-import';
+export * from './vae-network';
+export * from './vae-loss';
+export * from './vae-trainer';
+export * from './vae-evaluation';

@@ -8,7 +8,7 @@ export const STAGES = ['data', 'diffusion', 'filter-classifier', 'generation', '
 export type Stage = (typeof STAGES)[number];
 
 interface RunState {
-  finished: Stage[];
+  finished: string[];
 }
 
 /** A run directory `experiments/runs/<id>/` with its record of finished stages and timings. */
@@ -43,11 +43,11 @@ export class RunDirectory {
     return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as RunState) : { finished: [] };
   }
 
-  isFinished(stage: Stage): boolean {
+  isFinished(stage: string): boolean {
     return this.readState().finished.includes(stage);
   }
 
-  markFinished(stage: Stage, seconds: number): void {
+  markFinished(stage: string, seconds: number): void {
     const state = this.readState();
     if (!state.finished.includes(stage)) state.finished.push(stage);
     writeJsonAtomic(this.path('state.json'), state);

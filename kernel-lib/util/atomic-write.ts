@@ -112,3 +112,15 @@ export function removeStaleTempFiles(filePath: string): string[] {
   }
   return removed;
 }
+
+/**
+ * Finishes a file that was streamed to a temporary path in the target's own folder: renames
+ * it over `filePath`, then flushes the folder. The caller has written, fsynced and closed it.
+ */
+export function renameIntoPlace(tempPath: string, filePath: string): void {
+  if (path.dirname(path.resolve(tempPath)) !== path.dirname(path.resolve(filePath))) {
+    throw new Error(`renameIntoPlace: ${tempPath} is not in the folder of ${filePath}; a rename across folders may cross file systems, so write the temporary file beside its target`);
+  }
+  fs.renameSync(tempPath, filePath);
+  fsyncDirectory(path.dirname(filePath));
+}

@@ -151,6 +151,54 @@ test('gather gradient matches cpu', async () => {
   assert.equal(actual, expected);
 });
 
+test('BatchMatMul with transposed operands matches cpu', async () => {
+  const rng = new Random(21);
+  // [a shape, b shape, transposeA, transposeB]: ranks 2 to 4, with batch broadcasting.
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[3, 5], [5, 4], false, false],
+    [[5, 3], [5, 4], true, false],
+    [[3, 5], [4, 5], false, true],
+    [[5, 3], [4, 5], true, true],
+    [[2, 6, 3], [2, 6, 4], true, false],
+    [[2, 3, 6], [1, 4, 6], false, true],
+    [[2, 2, 4, 3], [2, 2, 5, 4], true, true],
+  ];
+  for (const [aShape, bShape, transposeA, transposeB] of cases) {
+    const aValues = rng.normalArray(aShape.reduce((p, q) => p * q, 1));
+    const bValues = rng.normalArray(bShape.reduce((p, q) => p * q, 1));
+    const run = () =>
+      tf.tidy(() => {
+        const out = tf.matMul(tf.tensor(aValues, aShape), tf.tensor(bValues, bShape), transposeA, transposeB);
+        return { shape: out.shape, values: out.dataSync() };
+      });
+    const expected = await onBackend('cpu', run);
+    const actual = await onBackend('wasm', run);
+    const what = `matMul ${JSON.stringify(aShape)}${transposeA ? 'ᵀ' : ''} × ${JSON.stringify(bShape)}${transposeB ? 'ᵀ' : ''}`;
+    assert.equal(actual.shape, expected.shape, what);
+    assertClose(actual.values, expected.values, what);
+  }
+});
+
+test('dense layer gradients through BatchMatMul match cpu and leave no tensors', async () => {
+  const rng = new Random(22);
+  const xValues = rng.normalArray(6 * 4);
+  const wValues = rng.normalArray(4 * 3);
+  const run = () =>
+    tf.tidy(() => {
+      const [dx, dw] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D))))([
+        tf.tensor2d(xValues, [6, 4]),
+        tf.tensor2d(wValues, [4, 3]),
+      ]);
+      return [...Array.from(dx.dataSync()), ...Array.from(dw.dataSync())];
+    });
+  const expected = await onBackend('cpu', run);
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const actual = run();
+  assert.is(tf.memory().numTensors, before);
+  assertClose(actual, expected, 'dense gradients');
+});
+
 test('kernels leave no tensors behind', async () => {
   await tf.setBackend('wasm');
   const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;

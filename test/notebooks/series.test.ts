@@ -12,7 +12,15 @@ import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'medsynth.js');
-const NOTEBOOKS = ['01-data-and-baseline', '02-train-diffusion', '03-augmented-training', '04-real-test-comparison'];
+const NOTEBOOKS = ['01-data-and-baseline', '02-train-diffusion', '03-augmented-training', '04-real-test-comparison', '05-ehr-synthesis'];
+
+// Notebook 05 (EHR) takes its own parameters; --all passes each notebook only those it declares.
+const TINY_EHR_OVERRIDES = {
+  trajectory: { transformer: { modelDim: 8, numLayers: 1, numHeads: 2, mlpRatio: 2 }, training: { numSteps: 4, batchSize: 16 } },
+  latent: { latentMlp: { hiddenDim: 16, numBlocks: 1 }, vae: { hiddenDim: 16, latentDim: 4, numSteps: 4, batchSize: 16 }, training: { numSteps: 4, batchSize: 16 } },
+  generation: { numInferenceSteps: 2 },
+  evaluation: { discriminativeFolds: 2 },
+};
 
 const TINY_OVERRIDES = {
   dataset: { rareTrainCount: 8 },
@@ -55,6 +63,8 @@ function runSeries(engine: 'native' | 'nbconvert'): { status: number | null; std
     '-p', 'backend="wasm"',
     '-p', 'guidanceScales=[1]',
     '-p', 'samplesPerClass=2',
+    '-p', `ehrRunDir=${JSON.stringify(path.join(work, `ehr-run-${engine}`))}`,
+    '-p', `ehrOverrides=${JSON.stringify(TINY_EHR_OVERRIDES)}`,
   ];
   const run = spawnSync(process.execPath, args, {
     cwd: ROOT,
@@ -109,7 +119,14 @@ function assertSeries(outDir: string, engine: string): void {
   const plotlyJsOutputs = all('04-real-test-comparison').filter((o) => String(o.data?.['text/plain'] ?? '').startsWith('plotly.js'));
   assert.is(plotlyJsOutputs.length, 1, 'plotly.js is loaded once per notebook');
 
-  for (const name of NOTEBOOKS) {
+  assert.match(markdown('05-ehr-synthesis'), '| real (TRTR) |');
+  assert.match(markdown('05-ehr-synthesis'), '| latent synthetic (TSTR,');
+  assert.is(figures('05-ehr-synthesis').length, 13, '05 shows 6 trajectory bands, 6 marginal overlays and the missingness bars');
+  const ehrFigures = JSON.stringify(figures('05-ehr-synthesis').map((o) => o.data?.['application/vnd.plotly.v1+json']));
+  assert.match(ehrFigures, 'SYNTHETIC trajectory');
+  assert.match(ehrFigures, 'SYNTHETIC latent');
+
+  for (const name of NOTEBOOKS.filter((n) => n !== '05-ehr-synthesis')) {
     const manifest = JSON.parse(fs.readFileSync(path.join(outDir, name, 'manifest.json'), 'utf8'));
     assert.is(manifest.format, 'medsynth-notebook-run');
     assert.equal(manifest.parameters.backend, 'wasm');
@@ -124,7 +141,7 @@ const missing = jupyterMissing();
 test('the series runs through medsynth notebook run --all', () => {
   const run = runSeries('native');
   assert.is(run.status, 0, `notebook run --all failed:\n${run.stdout}\n${run.stderr.slice(-3000)}`);
-  assert.match(run.stdout, '4 notebooks ran without errors');
+  assert.match(run.stdout, '5 notebooks ran without errors');
   assertSeries(run.outDir, 'native');
 });
 
