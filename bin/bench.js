@@ -10,6 +10,7 @@ const root = path.join(__dirname, '..');
 if (process.argv.includes('--help')) {
   console.log('usage: npm run bench -- [--train-steps N] [--sample-count N] [--profile]');
   console.log('Times a training step (batch 64, 32x32) and DDIM-50 sampling with guidance on the active backend,');
+  console.log('the EHR trajectory transformer training step (and 10,000-patient EHR generation with MEDSYNTH_BENCH_EHR_MODEL=<model dir>),');
   console.log('then the PyTorch peer when Debian python3-torch is installed. Results go in BENCHMARKS.md.');
   process.exit(0);
 }
@@ -20,6 +21,12 @@ if (!fs.existsSync(entry)) {
 }
 const ours = spawnSync(process.execPath, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });
 if (ours.status !== 0) process.exit(ours.status || 1);
+
+// medsynth-only figures: the EHR transformer's training step, and EHR generation when MEDSYNTH_BENCH_EHR_MODEL names a trained model.
+const ehrArgs = [path.join(root, 'dist', 'bench', 'ehr-bench.js'), '--train-steps', '10'];
+if (process.env.MEDSYNTH_BENCH_EHR_MODEL) ehrArgs.push('--model', process.env.MEDSYNTH_BENCH_EHR_MODEL, '--n', '10000');
+const ehr = spawnSync(process.execPath, ehrArgs, { stdio: 'inherit' });
+if (ehr.status !== 0) process.exit(ehr.status || 1);
 
 const peer = path.join(root, '..', 'shared', 'bench', 'reference_unet.py');
 const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;

@@ -68,3 +68,4 @@ export * from './experiment/ehr/ehr-runner';
 export * from './experiment/ehr/open-ehr-experiment';
 export * from './plots/ehr-figures';
 export * from './data/ehr-demo';
+export * from './train/dp-diffusion-trainer';

@@ -91,7 +91,9 @@ export async function openExperiment(options: OpenExperimentOptions): Promise<St
   const data = prepareExperimentData(config);
   if (fs.existsSync(path.join(dir, 'manifest.json'))) {
     const run = RunDirectory.open(dir);
-    const recorded = run.readJson<{ config: unknown }>('manifest.json').config;
+    // The recorded config is parsed again, so that fields added to the schema later (with their
+    // defaults) do not count as differences.
+    const recorded = parseExperimentConfig(run.readJson<{ config: unknown }>('manifest.json').config, path.join(dir, 'manifest.json'));
     const differences = differingFields(recorded, config);
     if (differences.length > 0) {
       throw new Error(`openExperiment: ${dir} contains a run of another config (${differences.join('; ')}); pass another runDir or delete that folder`);

@@ -5,6 +5,8 @@ import { hashFile } from '../data/file-hash';
 import { findProjectRoot } from '../data/registry';
 import { writeJsonAtomic } from '../util/atomic-write';
 import { log } from '../util/log';
+import { isEhrConfig, parseEhrExperimentConfig } from './ehr/ehr-config';
+import { runEhrExperiment } from './ehr/ehr-runner';
 import { parseExperimentConfig } from './config';
 import { ProgressFactory } from './context';
 import { MetricDifference, compareMetrics } from './reproduce-metrics';
@@ -113,8 +115,8 @@ function timestamp(): string {
 }
 
 /**
- * Re-runs a recorded experiment run with its recorded config and seed into a new run
- * directory, then compares every numeric leaf of both `metrics.json` files.
+ * Re-runs a recorded experiment run (image augmentation or EHR synthesis) with its recorded
+ * config and seed into a new run directory, then compares every numeric leaf of both `metrics.json` files.
  *
  * 1. Checks the recorded dataset file's SHA-256 against the file at its path, and throws on a difference.
  * 2. Warns (through `log`) when the git commit or the backend differs from the recorded one.
@@ -133,7 +135,9 @@ export async function reproduceRun(options: ReproduceRunOptions): Promise<Reprod
   const manifestPath = path.join(recordedDir, 'manifest.json');
   const manifest = readJsonFile<RecordedManifest>(manifestPath, 'run manifest');
   const recordedMetrics = readJsonFile<unknown>(path.join(recordedDir, 'metrics.json'), 'metrics file');
-  const config = parseExperimentConfig(manifest.config, manifestPath);
+  const ehr = isEhrConfig(manifest.config);
+  const config = ehr ? null : parseExperimentConfig(manifest.config, manifestPath);
+  const ehrConfig = ehr ? parseEhrExperimentConfig(manifest.config, manifestPath) : null;
 
   // 1. Dataset files, before any work.
   checkRecordedDatasetFiles(manifest, manifestPath);
@@ -152,8 +156,8 @@ export async function reproduceRun(options: ReproduceRunOptions): Promise<Reprod
 
   // 3. The run itself.
   const runId = options.runId ?? `${manifest.runId ?? path.basename(recordedDir)}-reproduced-${timestamp()}`;
-  const reproducedDir = await runExperiment({
-    config,
+  const reproducedDir = await (ehrConfig ? runEhrExperiment : runExperiment)({
+    config: (ehrConfig ?? config) as never,
     runsDir: options.runsDir ?? path.dirname(recordedDir),
     runId,
     backend,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PREDICTION_TYPES } from '../diffusion/parameterization';
-import { ScheduleConfigSchema } from './image-diffusion-config';
+import { DpRecordSchema, DpTrainingSchema, ScheduleConfigSchema } from './image-diffusion-config';
 
 /** The two EHR generators: diffusion over hourly trajectories, or over a VAE's latents. */
 export const EHR_MODEL_KINDS = ['trajectory', 'latent'] as const;
@@ -16,12 +16,15 @@ export const EhrDiffusionTrainingSchema = z
     gradClipNorm: z.number().positive().nullable().default(1),
     seed: z.number().int().default(0),
     checkpointEvery: z.number().int().min(1).default(250),
+    /** DP-SGD settings, for the 'trajectory' kind only. When null, training takes plain Adam steps. */
+    privacy: DpTrainingSchema.nullable().default(null),
   })
   .strict();
 
 export const TrajectoryTransformerSchema = z
   .object({
-    modelDim: z.number().int().min(2).default(64),
+    // At least the channels per hour (80 for PhysioNet 2012), or the per-token projection cannot pass its input through.
+    modelDim: z.number().int().min(2).default(128),
     numLayers: z.number().int().min(1).default(3),
     numHeads: z.number().int().min(1).default(4),
     mlpRatio: z.number().int().min(1).default(4),
@@ -83,6 +86,8 @@ export const EhrDiffusionModelSchema = z
     trainingPatients: z.number().int().positive(),
     createdAt: z.string(),
     backend: z.string().optional(),
+    /** Privacy guarantee of a model trained with `training.privacy`, null otherwise. */
+    privacy: DpRecordSchema.nullable().default(null),
   })
   .strict();
 

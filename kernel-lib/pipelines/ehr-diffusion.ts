@@ -27,7 +27,9 @@ import { disposeParams, Params } from '../nets/params';
 import { trajectoryTransformerForward, trajectoryTransformerParamSpecs, TrajectoryTransformerConfig } from '../nets/trajectory-transformer';
 import { loadWeights } from '../train/checkpoint';
 import { DiffusionTrainer, TrainingData, TrainingProgress } from '../train/diffusion-trainer';
+import { DpDiffusionTrainer, resolveNoiseMultiplier } from '../train/dp-diffusion-trainer';
 import { writeJsonAtomic } from '../util/atomic-write';
+import { log } from '../util/log';
 import { Random } from '../util/random';
 import { makeDirectory } from '../util/make-directory';
 import {
@@ -141,6 +143,12 @@ export function trainEhrDiffusion(options: TrainEhrDiffusionOptions): { model: E
     throw new Error(`trainEhrDiffusion: ${checkpointPath} exists; resume it or choose an empty model directory`);
   }
   const training = parseOrThrow(EhrDiffusionTrainingSchema, options.training, 'training');
+  if (training.privacy && kind === 'latent') {
+    throw new Error(
+      "trainEhrDiffusion: training.privacy is set for kind 'latent', but its VAE also sees the real patients and is not trained with DP-SGD, " +
+        "so the model would not be private; use kind 'trajectory' for DP training",
+    );
+  }
   const draft = {
     format: 'medsynth-ehr-diffusion' as const,
     version: 1 as const,
@@ -200,7 +208,7 @@ export function trainEhrDiffusion(options: TrainEhrDiffusionOptions): { model: E
   const model = parsed.data;
   if (resume && fs.existsSync(modelPath)) {
     const previous = readEhrModelFile(modelDir);
-    const strip = (m: EhrDiffusionModel) => JSON.stringify({ ...m, createdAt: '', backend: '', training: { ...m.training, numSteps: 0 } });
+    const strip = (m: EhrDiffusionModel) => JSON.stringify({ ...m, createdAt: '', backend: '', training: { ...m.training, numSteps: 0 }, privacy: null });
     if (strip(previous) !== strip(model)) {
       throw new Error(`trainEhrDiffusion: ${modelPath} was written with other settings or data; resume with the same options (only numSteps may change), or choose a new model directory`);
     }
@@ -209,6 +217,15 @@ export function trainEhrDiffusion(options: TrainEhrDiffusionOptions): { model: E
 
   // 2. Diffusion training.
   const network = networkOf(model);
+  const channels = trajectoryChannels(model.variables.length);
+  if (model.kind === 'trajectory' && model.transformer && model.transformer.modelDim < channels) {
+    // Each token is projected to modelDim and back, so a narrower model cannot even pass x_t through.
+    log.warn(`trainEhrDiffusion: transformer.modelDim ${model.transformer.modelDim} is below the ${channels} channels per hour; the denoiser cannot represent its input, so use modelDim >= ${channels} (default 128)`);
+  }
+  if (model.training.privacy) {
+    const finalLoss = trainTrajectoryPrivately(model, arrayTrainingData(samples, network.sampleShape, train.labels), network, modelDir, resume, options);
+    return { model, finalLoss };
+  }
   const trainer = new DiffusionTrainer({
     schedule: makeNoiseSchedule(model.schedule),
     predictionType: model.predictionType,
@@ -222,13 +239,88 @@ export function trainEhrDiffusion(options: TrainEhrDiffusionOptions): { model: E
     onProgress: (p) => options.onProgress?.('diffusion', p),
   });
   try {
-    writeJsonAtomic(modelPath, model);
+    writeJsonAtomic(modelPath, modelFileContent(model));
     trainer.run();
     const last = trainer.lossHistory[trainer.lossHistory.length - 1];
     return { model, finalLoss: last ? last.loss : NaN };
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * Trains the diffusion model of `model` with DP-SGD (`model.training.privacy`), sets
+ * `model.privacy` to the guarantee reached and writes model.json before and after the run.
+ * Returns the last recorded loss.
+ *
+ * NOTE: ε covers the diffusion weights only. model.json also stores the normalisation and
+ * static-feature statistics and the patient count of the training split, computed from the
+ * real patients without noise.
+ */
+function trainTrajectoryPrivately(
+  model: EhrDiffusionModel,
+  data: TrainingData,
+  network: ReturnType<typeof networkOf>,
+  modelDir: string,
+  resume: boolean,
+  options: TrainEhrDiffusionOptions,
+): number {
+  const settings = model.training.privacy as NonNullable<EhrDiffusionModel['training']['privacy']>;
+  const { numSteps, learningRate, emaDecay, conditionDropout, seed, checkpointEvery } = model.training;
+  const noiseMultiplier = resolveNoiseMultiplier({
+    targetEpsilon: settings.targetEpsilon,
+    noiseMultiplier: settings.noiseMultiplier,
+    sampleRate: settings.sampleRate,
+    numSteps,
+    delta: settings.delta,
+  });
+  log.info(
+    `DP-SGD: noise multiplier ${noiseMultiplier.toFixed(4)}, clip norm ${settings.clipNorm}, ` +
+      `expected batch ${(settings.sampleRate * data.count).toFixed(1)} of ${data.count} patients, delta ${settings.delta}`,
+  );
+  const trainer = new DpDiffusionTrainer({
+    schedule: makeNoiseSchedule(model.schedule),
+    predictionType: model.predictionType,
+    paramSpecs: network.specs,
+    forward: network.forward,
+    data,
+    nullClass: model.condition.classNames.length,
+    numSteps,
+    learningRate,
+    emaDecay,
+    conditionDropout,
+    seed,
+    checkpointEvery,
+    privacy: { clipNorm: settings.clipNorm, noiseMultiplier, sampleRate: settings.sampleRate, delta: settings.delta },
+    checkpointPath: path.join(modelDir, EHR_CHECKPOINT_FILE),
+    resume,
+    onProgress: (p) => options.onProgress?.('diffusion', p),
+  });
+  const modelPath = path.join(modelDir, EHR_MODEL_FILE);
+  try {
+    model.privacy = trainer.privacyRecord();
+    writeJsonAtomic(modelPath, modelFileContent(model));
+    trainer.run();
+    model.privacy = trainer.privacyRecord();
+    writeJsonAtomic(modelPath, modelFileContent(model));
+    log.info(`DP-SGD: epsilon ${model.privacy.epsilon.toFixed(4)} at delta ${settings.delta} after ${trainer.step} steps`);
+    const last = trainer.lossHistory[trainer.lossHistory.length - 1];
+    return last ? last.loss : NaN;
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Returns model.json's content. Null privacy fields are left out, so a non-private model's file has no privacy keys. */
+function modelFileContent(model: EhrDiffusionModel): Record<string, unknown> {
+  const content: Record<string, unknown> = { ...model };
+  if (model.privacy === null) delete content.privacy;
+  if (model.training.privacy === null) {
+    const training: Record<string, unknown> = { ...model.training };
+    delete training.privacy;
+    content.training = training;
+  }
+  return content;
 }
 
 export function readEhrModelFile(modelDir: string): EhrDiffusionModel {

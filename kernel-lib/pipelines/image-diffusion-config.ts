@@ -1,6 +1,45 @@
 import { z } from 'zod';
 import { BETA_SCHEDULES } from '../diffusion/schedules';
 import { PREDICTION_TYPES } from '../diffusion/parameterization';
+import { RDP_CONVERSIONS } from '../privacy/dp-parameters';
+
+/**
+ * DP-SGD settings of a training run (Abadi et al. 2016). Exactly one of `targetEpsilon` and
+ * `noiseMultiplier` is given, and a target ε is turned into the smallest noise multiplier that
+ * meets it over `numSteps` steps. The training's `batchSize` and `gradClipNorm` are then not
+ * used, because each step Poisson-samples every training row with probability `sampleRate` and
+ * clips each row's gradient to `clipNorm`.
+ */
+export const DpTrainingSchema = z
+  .object({
+    targetEpsilon: z.number().positive().nullable().default(null),
+    noiseMultiplier: z.number().positive().nullable().default(null),
+    clipNorm: z.number().positive().default(1),
+    sampleRate: z.number().positive().max(1),
+    delta: z.number().positive().lt(1).default(1e-5),
+  })
+  .strict()
+  .refine((settings) => (settings.targetEpsilon === null) !== (settings.noiseMultiplier === null), {
+    message: 'give exactly one of targetEpsilon and noiseMultiplier',
+  });
+
+/** The privacy guarantee of a trained model, as recorded in model.json. */
+export const DpRecordSchema = z
+  .object({
+    /** σ: per-coordinate noise standard deviation divided by clipNorm. */
+    noiseMultiplier: z.number().positive(),
+    sampleRate: z.number().positive().max(1),
+    clipNorm: z.number().positive(),
+    delta: z.number().positive().lt(1),
+    /** Number of training rows N that the sampling rate refers to. */
+    datasetSize: z.number().int().positive(),
+    /** Noisy steps taken so far. */
+    steps: z.number().int().min(0),
+    /** ε after `steps` steps at `delta`, from the RDP accountant with `conversion`. */
+    epsilon: z.number().min(0),
+    conversion: z.enum(RDP_CONVERSIONS),
+  })
+  .strict();
 
 /** Training settings of an image diffusion model, with their defaults. */
 export const ImageDiffusionTrainingSchema = z
@@ -13,6 +52,8 @@ export const ImageDiffusionTrainingSchema = z
     gradClipNorm: z.number().positive().nullable().default(1),
     seed: z.number().int().default(0),
     checkpointEvery: z.number().int().min(1).default(200),
+    /** DP-SGD settings. When null, training takes plain Adam steps. */
+    privacy: DpTrainingSchema.nullable().default(null),
   })
   .strict();
 
@@ -50,9 +91,13 @@ export const ImageDiffusionModelSchema = z
     training: ImageDiffusionTrainingSchema,
     createdAt: z.string(),
     backend: z.string().optional(),
+    /** Privacy guarantee of a model trained with `training.privacy`, null otherwise. */
+    privacy: DpRecordSchema.nullable().default(null),
   })
   .strict();
 
+export type DpTrainingSettings = z.infer<typeof DpTrainingSchema>;
+export type DpRecord = z.infer<typeof DpRecordSchema>;
 export type ImageDiffusionModel = z.infer<typeof ImageDiffusionModelSchema>;
 export type ImageDiffusionTraining = z.infer<typeof ImageDiffusionTrainingSchema>;
 

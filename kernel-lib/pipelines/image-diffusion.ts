@@ -9,6 +9,7 @@ import { Denoiser, SamplerProgressCallback } from '../diffusion/types';
 import { UNetConfig, unetForward, unetParamSpecs } from '../nets/unet';
 import { Params, disposeParams } from '../nets/params';
 import { DiffusionTrainer, TrainingData, TrainingProgress } from '../train/diffusion-trainer';
+import { DpDiffusionTrainer, resolveNoiseMultiplier } from '../train/dp-diffusion-trainer';
 import { loadWeights } from '../train/checkpoint';
 import { probeTrainingStep } from '../backend/probe';
 import { activeBackend } from '../backend/select';
@@ -112,7 +113,7 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
   const resume = options.resume ?? true;
   if (resume && fs.existsSync(modelPath)) {
     const previous = readModelFile(modelDir);
-    const strip = (m: ImageDiffusionModel) => JSON.stringify({ ...m, createdAt: '', backend: '', training: { ...m.training, numSteps: 0 } });
+    const strip = (m: ImageDiffusionModel) => JSON.stringify({ ...m, createdAt: '', backend: '', training: { ...m.training, numSteps: 0 }, privacy: null });
     if (strip(previous) !== strip(model)) {
       throw new Error(
         `trainImageDiffusion: ${modelPath} was written with other settings; resume with the same options ` +
@@ -125,6 +126,7 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
   }
 
   probeTrainingStep();
+  if (model.training.privacy) return trainImagesPrivately(model, dataset, modelDir, resume, options.onProgress);
   const unet = unetConfigOf(model);
   const trainer = new DiffusionTrainer({
     schedule: scheduleOf(model),
@@ -139,7 +141,7 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
     onProgress: options.onProgress,
   });
   try {
-    writeJsonAtomic(modelPath, model);
+    writeJsonAtomic(modelPath, modelFileContent(model));
     if (trainer.step >= model.training.numSteps) log.info(`model in ${modelDir} already has ${trainer.step} steps; nothing to train`);
     trainer.run();
     const last = trainer.lossHistory[trainer.lossHistory.length - 1];
@@ -147,6 +149,78 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * Trains `model` with DP-SGD (`model.training.privacy`) on the train split, sets `model.privacy`
+ * to the guarantee reached and writes model.json before and after the run.
+ */
+function trainImagesPrivately(
+  model: ImageDiffusionModel,
+  dataset: ImageDataset,
+  modelDir: string,
+  resume: boolean,
+  onProgress: TrainImageDiffusionOptions['onProgress'],
+): { model: ImageDiffusionModel; finalLoss: number; steps: number } {
+  const settings = model.training.privacy as NonNullable<ImageDiffusionModel['training']['privacy']>;
+  const { numSteps, learningRate, emaDecay, conditionDropout, seed, checkpointEvery } = model.training;
+  const count = dataset.splits.train.count;
+  const noiseMultiplier = resolveNoiseMultiplier({
+    targetEpsilon: settings.targetEpsilon,
+    noiseMultiplier: settings.noiseMultiplier,
+    sampleRate: settings.sampleRate,
+    numSteps,
+    delta: settings.delta,
+  });
+  log.info(
+    `DP-SGD: noise multiplier ${noiseMultiplier.toFixed(4)}, clip norm ${settings.clipNorm}, ` +
+      `expected batch ${(settings.sampleRate * count).toFixed(1)} of ${count} images, delta ${settings.delta}`,
+  );
+  const unet = unetConfigOf(model);
+  const trainer = new DpDiffusionTrainer({
+    schedule: scheduleOf(model),
+    predictionType: model.predictionType,
+    paramSpecs: unetParamSpecs(unet),
+    forward: (params, xt, t, y) => unetForward(unet, params, xt as tf.Tensor4D, t, y),
+    data: imageTrainingData(dataset.splits.train, dataset.height, dataset.width),
+    nullClass: model.classNames.length,
+    numSteps,
+    learningRate,
+    emaDecay,
+    conditionDropout,
+    seed,
+    checkpointEvery,
+    privacy: { clipNorm: settings.clipNorm, noiseMultiplier, sampleRate: settings.sampleRate, delta: settings.delta },
+    checkpointPath: path.join(modelDir, CHECKPOINT_FILE),
+    resume,
+    onProgress,
+  });
+  const modelPath = path.join(modelDir, MODEL_FILE);
+  try {
+    model.privacy = trainer.privacyRecord();
+    writeJsonAtomic(modelPath, modelFileContent(model));
+    if (trainer.step >= numSteps) log.info(`model in ${modelDir} already has ${trainer.step} steps; nothing to train`);
+    trainer.run();
+    model.privacy = trainer.privacyRecord();
+    writeJsonAtomic(modelPath, modelFileContent(model));
+    log.info(`DP-SGD: epsilon ${model.privacy.epsilon.toFixed(4)} at delta ${settings.delta} after ${trainer.step} steps`);
+    const last = trainer.lossHistory[trainer.lossHistory.length - 1];
+    return { model, finalLoss: last ? last.loss : NaN, steps: trainer.step };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Returns model.json's content. Null privacy fields are left out, so a non-private model's file has no privacy keys. */
+function modelFileContent(model: ImageDiffusionModel): Record<string, unknown> {
+  const content: Record<string, unknown> = { ...model };
+  if (model.privacy === null) delete content.privacy;
+  if (model.training.privacy === null) {
+    const training: Record<string, unknown> = { ...model.training };
+    delete training.privacy;
+    content.training = training;
+  }
+  return content;
 }
 
 export function readModelFile(modelDir: string): ImageDiffusionModel {

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runEhrExperiment } from '../../kernel-lib/experiment/ehr/ehr-runner';
+import { reproduceRun } from '../../kernel-lib/experiment/reproduce';
 import { writePhysionetFixture } from '../helpers/physionet-fixture';
 import { MEDSYNTH_BIN } from '../helpers/medsynth-bin';
 
@@ -58,6 +59,10 @@ test('an EHR run writes metrics, report and marked synthetic files', async () =>
     assert.is(metadata.synthetic, true);
     assert.equal(metadata.patientsPerLabel, { 0: 21, 1: 11 });
   }
+  const realMetadata = JSON.parse(fs.readFileSync(path.join(firstRun, 'real', 'real_physionet2012_test_metadata.json'), 'utf8'));
+  assert.is(realMetadata.synthetic, false);
+  assert.is(realMetadata.patients, 6);
+  assert.ok(fs.existsSync(path.join(firstRun, 'real', 'real_physionet2012_train_timeseries.parquet')));
   const report = fs.readFileSync(path.join(firstRun, 'report.md'), 'utf8');
   assert.match(report, /\| real \(TRTR\) \| \d\.\d{3} \|/);
   assert.match(report, /\| trajectory synthetic \(TSTR, 32 patients\) \|/);
@@ -69,6 +74,13 @@ test('the same config and seed give a byte-identical metrics.json', async () => 
   assert.is(fs.readFileSync(path.join(second, 'metrics.json'), 'utf8'), fs.readFileSync(path.join(firstRun, 'metrics.json'), 'utf8'));
   const csv = 'synthetic/latent/synthetic_physionet2012_latent_timeseries.csv';
   assert.ok(fs.readFileSync(path.join(second, csv)).equals(fs.readFileSync(path.join(firstRun, csv))));
+});
+
+test('medsynth reproduce re-runs an EHR run and finds every metric within tolerance', async () => {
+  const report = await reproduceRun({ runDir: firstRun, runId: 'a-reproduced', backend: 'wasm' });
+  assert.ok(report.metrics.length > 50, `only ${report.metrics.length} metrics were compared`);
+  assert.is(report.outOfTolerance, 0);
+  assert.is(report.tolerance, 0);
 });
 
 test('resuming a finished run changes no result', async () => {

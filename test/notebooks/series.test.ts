@@ -16,7 +16,7 @@ const NOTEBOOKS = ['01-data-and-baseline', '02-train-diffusion', '03-augmented-t
 
 // Notebook 05 (EHR) takes its own parameters; --all passes each notebook only those it declares.
 const TINY_EHR_OVERRIDES = {
-  trajectory: { transformer: { modelDim: 8, numLayers: 1, numHeads: 2, mlpRatio: 2 }, training: { numSteps: 4, batchSize: 16 } },
+  trajectory: { transformer: { modelDim: 80, numLayers: 1, numHeads: 2, mlpRatio: 1 }, training: { numSteps: 4, batchSize: 16 } },
   latent: { latentMlp: { hiddenDim: 16, numBlocks: 1 }, vae: { hiddenDim: 16, latentDim: 4, numSteps: 4, batchSize: 16 }, training: { numSteps: 4, batchSize: 16 } },
   generation: { numInferenceSteps: 2 },
   evaluation: { discriminativeFolds: 2 },

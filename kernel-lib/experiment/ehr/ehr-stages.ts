@@ -47,6 +47,19 @@ export function runEhrDataStage(ctx: EhrStageContext): void {
     },
     'data.json',
   );
+  // The real splits in the synthetic files' format and feature space (hourly bins), for the
+  // privacy and utility comparisons of the release gate.
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const split = data.splits[name];
+    const writer = new SyntheticEhrWriter(run.path('real'), `real_physionet2012_${name}`, { synthetic: false });
+    try {
+      writer.append(split.clinical, split.descriptors, split.labels);
+      writer.finish({ split: name, source: ctx.config.dataset.recordFolder });
+    } catch (err) {
+      writer.abandon();
+      throw err;
+    }
+  }
   const c = count(data.splits.train);
   ctx.say(`  ${c.patients} training patients (${c.deaths} deaths), ${data.splits.test.recordIds.length} real test patients`);
 }
