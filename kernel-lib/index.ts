@@ -69,3 +69,4 @@ export * from './experiment/ehr/open-ehr-experiment';
 export * from './plots/ehr-figures';
 export * from './data/ehr-demo';
 export * from './train/dp-diffusion-trainer';
+export * as release from './release/release-gate';

@@ -4,8 +4,8 @@
 Editing a notebook's JSON by hand is error-prone; edit the cells here and run
 `/usr/bin/python3 scripts/build-notebooks.py`, or edit in Jupyter and keep this file in step.
 
-`--record DIR` instead copies the outputs of a headless run
-(`medsynth notebook run --all --output-dir DIR`) into notebooks/, so that the versioned
+`--record DIR [NAME ...]` instead copies the outputs of a headless run
+(`medsynth notebook run --all --output-dir DIR`, or one notebook written to DIR/NAME/NAME.ipynb) into notebooks/, so that the versioned
 notebooks show the recorded numbers. The output that loads plotly.js (about 5 MB) is left
 out: figures keep their plotly JSON and static PNG, and re-running a notebook loads plotly.js
 again for the HTML view.
@@ -352,8 +352,8 @@ def is_plotly_loader(output):
     return output.get("output_type") == "display_data" and text.startswith("plotly.js ")
 
 
-def record(run_dir):
-    for name in NOTEBOOKS:
+def record(run_dir, names):
+    for name in names:
         executed_path = os.path.join(run_dir, name, f"{name}.ipynb")
         with open(executed_path, encoding="utf-8") as f:
             executed = json.load(f)
@@ -371,7 +371,7 @@ def record(run_dir):
 
 def main():
     if sys.argv[1:2] == ["--record"]:
-        record(sys.argv[2])
+        record(sys.argv[2], sys.argv[3:] or list(NOTEBOOKS))
         return
     names = sys.argv[1:] or list(NOTEBOOKS)
     for name in names:

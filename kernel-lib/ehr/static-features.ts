@@ -32,7 +32,10 @@ export function encodeStaticFeatures(descriptors: readonly PhysionetDescriptors[
   descriptors.forEach((d, i) => {
     const row = i * NUM_STATIC_FEATURES;
     out[row] = d.Age === null ? 0 : (d.Age - stats.ageMean) / stats.ageStd;
-    out[row + 1] = d.Gender === null ? 0 : d.Gender === 1 ? 1 : -1;
+    let sex = 0;
+    if (d.Gender === 1) sex = 1;
+    else if (d.Gender === 0) sex = -1;
+    out[row + 1] = sex;
     for (let k = 0; k < 4; k++) out[row + 2 + k] = d.ICUType === k + 1 ? 1 : -1;
   });
   return out;
@@ -54,9 +57,12 @@ export function decodeStaticFeatures(features: Float32Array, count: number, stat
     let icuType = 1;
     for (let k = 1; k < 4; k++) if (features[row + 2 + k] > features[row + 2 + icuType - 1]) icuType = k + 1;
     const sex = features[row + 1];
+    let gender: number | null = null;
+    if (sex > 0) gender = 1;
+    else if (sex < 0) gender = 0;
     out.push({
       Age: Math.round(Math.min(AGE_RANGE[1], Math.max(AGE_RANGE[0], age))),
-      Gender: sex > 0 ? 1 : sex < 0 ? 0 : null,
+      Gender: gender,
       Height: null,
       ICUType: icuType,
       Weight: null,

@@ -1,5 +1,5 @@
 /**
- * The sample a trajectory diffusion model sees for one patient: [hours, channels] with
+ * The sample of one patient for a trajectory diffusion model: [hours, channels] with
  * channels = [values of the V variables | mask of the V variables | static features].
  * - values: standardised model units (see value-transform and normalisation), 0 where not
  *   measured, clipped to ±Z_CLIP so that rare extreme readings do not dominate the loss;

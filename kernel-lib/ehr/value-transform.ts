@@ -1,6 +1,6 @@
 /**
  * A log transform for right-skewed laboratory variables, applied before per-variable
- * standardisation so the diffusion model sees roughly symmetric values: u = ln(1 + x),
+ * standardisation, so the diffusion model is trained on roughly symmetric values: u = ln(1 + x),
  * with inverse x = exp(u) − 1. Other variables pass unchanged. Both directions return
  * new grids; NaN cells stay NaN.
  */

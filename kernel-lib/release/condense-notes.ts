@@ -27,9 +27,9 @@ export function condenseNotes(prefix: string, notes: readonly string[]): string[
       continue;
     }
     const names = group.map((note) => /'([^']*)'/.exec(note)?.[1] ?? '?');
-    const shown = names.slice(0, MAX_NAMES).join(', ');
+    const listedNames = names.slice(0, MAX_NAMES).join(', ');
     const rest = names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : '';
-    lines.push(`${prefix}${group.length} notes like "${group[0]}", for ${shown}${rest}`);
+    lines.push(`${prefix}${group.length} notes like "${group[0]}", for ${listedNames}${rest}`);
   }
   return lines;
 }

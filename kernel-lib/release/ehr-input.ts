@@ -30,8 +30,8 @@ export interface EhrInput {
 const TIMESERIES_COLUMNS = ['RecordID', 'Time', 'Parameter', 'Value'];
 const OUTCOMES_COLUMNS = ['RecordID', 'In-hospital_death'];
 
-/** Reads `<prefix>_metadata.json`; throws naming the file when it is not a JSON object. */
-export function readEhrMetadata(caller: string, files: EhrFiles): Record<string, unknown> | null {
+/** Reads `<prefix>_metadata.json`, or returns null when there is none. Throws naming the file when it is not a JSON object. */
+function readEhrMetadata(caller: string, files: EhrFiles): Record<string, unknown> | null {
   if (files.metadata === null) return null;
   let parsed: unknown;
   try {
@@ -49,17 +49,17 @@ export function readEhrMetadata(caller: string, files: EhrFiles): Record<string,
  * Throws unless the metadata flag fits the role: `synthetic: false` on the synthetic input, or
  * `synthetic: true` on a real input, is rejected.
  */
-export function checkSyntheticFlag(caller: string, role: ReleaseRole, file: string, metadata: Record<string, unknown> | null): void {
+function checkSyntheticFlag(caller: string, role: ReleaseRole, file: string, metadata: Record<string, unknown> | null): void {
   if (metadata === null || metadata.synthetic === undefined) return;
   const label = ROLE_LABELS[role];
   if (role === 'synthetic' && metadata.synthetic !== true) {
     throw new Error(
-      `${caller}: ${label} is not synthetic: ${file} says synthetic: ${JSON.stringify(metadata.synthetic)}; ` +
-        'real records must never be released, so pass the synthetic_* files a medsynth model generated',
+      `${caller}: ${label} is invalid: ${file} sets synthetic: ${JSON.stringify(metadata.synthetic)}, and real records must never be released; ` +
+        'pass the synthetic_* files a medsynth model generated',
     );
   }
   if (role !== 'synthetic' && metadata.synthetic === true) {
-    throw new Error(`${caller}: ${label} is synthetic (${file} says synthetic: true); ${label} must be REAL records`);
+    throw new Error(`${caller}: ${label} is invalid: ${file} sets synthetic: true, but ${label} must be REAL records; pass the real_* files of the run`);
   }
 }
 
@@ -72,7 +72,7 @@ function parquetToCsv(caller: string, parquetPath: string, csvPath: string, colu
     throw new Error(`${caller}: ${parquetPath} cannot be read as Parquet (${(err as Error).message}); pass the CSV files instead`);
   }
   if (frame.columns.join(',') !== columns.join(',')) {
-    throw new Error(`${caller}: ${parquetPath} has columns [${frame.columns.join(', ')}], expected [${columns.join(', ')}]`);
+    throw new Error(`${caller}: ${parquetPath} has columns [${frame.columns.join(', ')}], expected [${columns.join(', ')}]; pass files written by SyntheticEhrWriter, or the CSV files`);
   }
   frame.writeCSV(csvPath);
 }
@@ -95,6 +95,9 @@ function observedHoursOf(timeseriesCsv: string): number {
  * builds the summary feature table. Throws for an input with no patients.
  */
 export function readEhrInput(caller: string, role: ReleaseRole, files: EhrFiles): EhrInput {
+  if (files === null || typeof files !== 'object' || typeof files.timeseries !== 'string' || typeof files.outcomes !== 'string') {
+    throw new Error(`readEhrInput: \`files\` must be the EHR files found by locateReleaseInput, got ${JSON.stringify(files)}`);
+  }
   const label = ROLE_LABELS[role];
   const metadata = readEhrMetadata(caller, files);
   checkSyntheticFlag(caller, role, files.metadata ?? files.timeseries, metadata);
@@ -137,6 +140,9 @@ export function readEhrInput(caller: string, role: ReleaseRole, files: EhrFiles)
 
 /** Hours of the recording window of a real input in an EHR run: `hours` of `<run>/data.json` beside `real/`. */
 export function runWindowHours(files: EhrFiles): { hours: number; origin: string } | null {
+  if (files === null || typeof files !== 'object' || typeof files.folder !== 'string') {
+    throw new Error(`runWindowHours: \`files\` must be the EHR files found by locateReleaseInput, got ${JSON.stringify(files)}`);
+  }
   const dataJson = path.join(files.folder, '..', 'data.json');
   if (!fs.existsSync(dataJson)) return null;
   try {

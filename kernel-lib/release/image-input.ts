@@ -31,7 +31,7 @@ export interface ImageInput {
   count: number;
   height: number;
   width: number;
-  /** How the stored values were mapped to [0, 1], in words. */
+  /** Mapping from the stored values to [0, 1], in words. */
   scaling: string;
   /** Split read from a multi-split source, or null when the source has one set of images. */
   split: SplitName | null;
@@ -39,7 +39,7 @@ export interface ImageInput {
 
 type ImageLocation = Extract<LocatedInput, { modality: 'images' }>;
 
-/** Scales stored pixel values to [0, 1]; returns the pixels and the rule in words. */
+/** Scales stored pixel values to [0, 1] and returns them with the rule in words. */
 function scaleNpyImages(caller: string, label: string, source: string, array: NpyArray): { pixels: Float64Array; scaling: string } {
   const data = array.data;
   const pixels = new Float64Array(data.length);
@@ -92,8 +92,8 @@ function readNpzImages(caller: string, location: ImageLocation & { format: 'npz'
     usedSplit = split;
   }
   if (array === undefined) {
-    const wanted = location.role === 'synthetic' ? "'images'" : `'images' or '${split}_images'`;
-    throw new Error(`${caller}: ${label} ${source} has no array ${wanted}; its arrays are [${[...arrays.keys()].join(', ')}]`);
+    const expectedArrays = location.role === 'synthetic' ? "'images'" : `'images' or '${split}_images'`;
+    throw new Error(`${caller}: ${label} ${source} has no array ${expectedArrays}; its arrays are [${[...arrays.keys()].join(', ')}]`);
   }
   const shape = array.shape;
   const grayscale = shape.length === 3 || (shape.length === 4 && shape[3] === 1);
@@ -141,6 +141,7 @@ function readClassPngFolder(caller: string, location: ImageLocation & { format: 
   const label = ROLE_LABELS[location.role];
   const dataset = loadPngFolder(location.folder);
   const hasSplits = fs.existsSync(path.join(location.folder, 'train')) && fs.statSync(path.join(location.folder, 'train')).isDirectory();
+
   let chosen = [dataset.splits.train];
   let usedSplit: SplitName | null = null;
   if (hasSplits && location.role === 'synthetic') {
@@ -157,6 +158,7 @@ function readClassPngFolder(caller: string, location: ImageLocation & { format: 
     chosen = [part];
     usedSplit = split;
   }
+
   const size = dataset.height * dataset.width;
   const count = chosen.reduce((total, part) => total + part.count, 0);
   const pixels = new Float64Array(count * size);

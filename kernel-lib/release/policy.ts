@@ -6,6 +6,9 @@
  * - `dcr.minRatioToHoldout` 1: the 5th percentile of synthetic-to-train distances (DCR) must be
  *   at least 1 × the 5th percentile of holdout-to-train distances, so synthetic records lie no
  *   closer to the training records than unseen real records do.
+ *   NOTE: for a generator whose records are independent draws from the training population, the
+ *   two 5th percentiles are exchangeable when both sets have equal size, so the factor 1 fails
+ *   such a generator about half the time. A factor below 1, such as 0.9, leaves room for that noise.
  * - `exactCopies.maxShare` 0: no synthetic record may equal a training record.
  * - `membershipInference.maxAuc` 0.55: the distance attack and the density-ratio attack must
  *   each reach an AUC (members positive) of at most 0.55.
@@ -17,7 +20,7 @@
  *   not checked).
  * - `license.rejectNoDerivatives` true: a source licence with a NoDerivatives term (an `-ND`
  *   licence such as CC BY-NC-ND 4.0) fails the gate, because a synthetic dataset derived from
- *   the source is a derivative.
+ *   the source is a derivative. An unknown licence passes, with a warning in the report.
  *
  * Example file: `{ "membershipInference": { "maxAuc": 0.6 }, "utility": { "enabled": false } }`.
  */
@@ -83,7 +86,7 @@ export const ReleasePolicySchema = z
 
 export type ReleasePolicy = z.infer<typeof ReleasePolicySchema>;
 
-/** The policy with every default; see the file header for the values. */
+/** The policy with every default (values in the file header). */
 export const DEFAULT_RELEASE_POLICY: ReleasePolicy = ReleasePolicySchema.parse({});
 
 /**
@@ -106,7 +109,7 @@ export function parseReleasePolicy(raw: unknown, source = 'policy object'): Rele
   return result.data;
 }
 
-/** Reads and validates a JSON policy file; see parseReleasePolicy. */
+/** Reads and validates a JSON policy file (see parseReleasePolicy). */
 export function loadReleasePolicy(filePath: string): ReleasePolicy {
   if (typeof filePath !== 'string' || filePath.trim() === '') {
     throw new Error(`loadReleasePolicy: \`filePath\` must be a non-empty path, got ${JSON.stringify(filePath)}`);

@@ -4,9 +4,9 @@
  * privacy guarantee recorded in the model's model.json.
  *
  * Where each is looked up:
- * - EHR: `<prefix>_metadata.json` names the model (`model.kind`, and `model.dir`: absolute, or
- *   relative to the run directory, which is searched up to three folders above the synthetic
- *   files); the model.json there gives `dataset`, `privacy` and `hours`.
+ * - EHR: `<prefix>_metadata.json` names the model by `model.kind` and `model.dir`. The folder is
+ *   absolute, or relative to the run directory, which is searched up to three folders above the
+ *   synthetic files. The model.json there gives `dataset`, `privacy` and `hours`.
  * - Images, `.npz` in `<run>/synthetic/`: `<run>/manifest.json` and `<run>/diffusion/model.json`.
  * - Images, PNG folder: `synthetic_manifest_*.json` in the folder (written by `medsynth sample`)
  *   gives `dataset` and the model folder.
@@ -215,8 +215,8 @@ function imageProvenance(synthetic: Extract<LocatedInput, { modality: 'images' }
 
 /**
  * Looks up the generator, source dataset and privacy guarantee of the synthetic input (see
- * the file header). `metadata` is the EHR metadata already read, or null. Never throws for
- * missing provenance: what is missing is null and explained in `notes`.
+ * the file header). `metadata` is the EHR metadata already read, or null. Missing or unreadable
+ * provenance files are not errors: what is missing is null and explained in `notes`.
  */
 export function readReleaseProvenance(
   synthetic: LocatedInput,

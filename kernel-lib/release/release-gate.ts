@@ -44,7 +44,7 @@ export const RELEASE_CHECK_NAMES = [
 ] as const;
 export type ReleaseCheckName = (typeof RELEASE_CHECK_NAMES)[number];
 
-/** How each check compares its value with its threshold; null for the licence check, which has no number. */
+/** Comparison of each check's value with its threshold; null for the licence check, which has no number. */
 export const RELEASE_CHECK_COMPARISONS: Record<ReleaseCheckName, '≥' | '≤' | null> = {
   'source-license': null,
   'dcr-5th-percentile': '≥',
@@ -334,7 +334,7 @@ async function attributeInferenceSummary(
 }
 
 /**
- * Runs every measure and compares it with the policy; see the file header for the checks.
+ * Runs every measure and compares it with the policy. The file header lists the checks.
  * Throws `runReleaseGate: …` for invalid records (empty, non-finite, different feature counts,
  * fewer than 4 reference records) or an invalid seed or policy.
  */

@@ -42,11 +42,14 @@ export type LocatedInput =
 const EHR_FILE = /^(.+)_(timeseries|outcomes)\.(csv|parquet)$/;
 const EHR_METADATA = /^(.+)_metadata\.json$/;
 const SYNTHETIC_MARKER = 'synthetic_';
-/** Tiles of other images that `medsynth sample` and image runs write beside them; never records. */
+/** Prefix of the tiles of other images that `medsynth sample` and image runs write beside them, which are not records. */
 const GRID_PREFIX = 'synthetic_grid_';
 
 /** Returns the PNG images under `folder` (its class folders included), hidden files and grids excluded, sorted. */
 export function listPngFiles(folder: string): string[] {
+  if (typeof folder !== 'string' || !fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
+    throw new Error(`listPngFiles: \`folder\` must be an existing folder, got ${JSON.stringify(folder)}`);
+  }
   const found: string[] = [];
   const visit = (dir: string, depth: number) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -72,7 +75,7 @@ function ehrFilesOf(folder: string, prefix: string, format: 'csv' | 'parquet'): 
   };
 }
 
-/** Picks the one EHR prefix of a folder, CSV before Parquet; null when the folder has no time series file. */
+/** Picks the one EHR prefix of a folder, CSV before Parquet. Returns null when the folder has no time series file. */
 function ehrFilesInFolder(caller: string, label: string, folder: string): EhrFiles | null {
   const prefixes = new Map<string, Set<string>>();
   for (const name of fs.readdirSync(folder)) {
@@ -85,7 +88,7 @@ function ehrFilesInFolder(caller: string, label: string, folder: string): EhrFil
   if (prefixes.size === 0) return null;
   if (prefixes.size > 1) {
     throw new Error(
-      `${caller}: ${label} folder ${folder} holds time series of ${prefixes.size} datasets (${[...prefixes.keys()].sort().join(', ')}); ` +
+      `${caller}: ${label} folder ${folder} contains time series of ${prefixes.size} datasets (${[...prefixes.keys()].sort().join(', ')}); ` +
         'pass the `<prefix>_timeseries.csv` file of the one to check',
     );
   }
@@ -118,7 +121,7 @@ export function locateReleaseInput(caller: string, role: ReleaseRole, inputPath:
       const archives = fs.readdirSync(resolved).filter((name) => name.toLowerCase().endsWith('.npz'));
       const hint = archives.length > 0 ? `; it has .npz archives (${archives.sort().join(', ')}), so pass one of them` : '';
       throw new Error(
-        `${caller}: ${label} folder ${resolved} holds no \`*_timeseries.csv|parquet\` file and no PNG image${hint}`,
+        `${caller}: ${label} folder ${resolved} contains no \`*_timeseries.csv|parquet\` file and no PNG image${hint}`,
       );
     }
   } else {
@@ -170,9 +173,13 @@ function markedNames(located: LocatedInput): string[] {
  * the files are read.
  */
 export function checkNameMarker(caller: string, located: LocatedInput): void {
+  if (located === null || typeof located !== 'object' || !(RELEASE_ROLES as readonly string[]).includes(located.role)) {
+    throw new Error(`checkNameMarker: \`located\` must be an input found by locateReleaseInput, got ${JSON.stringify(located)}`);
+  }
   const label = ROLE_LABELS[located.role];
   const names = markedNames(located);
-  const where = located.modality === 'ehr' ? located.files.timeseries : located.format === 'npz' ? located.file : located.folder;
+  let where = located.modality === 'ehr' ? located.files.timeseries : '';
+  if (located.modality === 'images') where = located.format === 'npz' ? located.file : located.folder;
   if (located.role === 'synthetic') {
     const unmarked = names.filter((name) => !name.startsWith(SYNTHETIC_MARKER));
     if (unmarked.length > 0) {

@@ -2,16 +2,16 @@
  * Loads the three inputs of the release gate (synthetic records, the real training records the
  * generator saw, and real reference records it did not see) and maps them into one numeric
  * feature space:
- * - EHR: per-patient summary features (summaryFeatureTable) encoded by a table encoder fitted on
+ * - EHR: per-patient summary features (summaryFeatureTable) go through a table encoder fitted on
  *   the --train rows only (median imputation with missing indicators, z-scores, one-hot
- *   categories), then every encoded column z-scored with the --train rows' mean and population
+ *   categories). Every encoded column is then z-scored with the --train rows' mean and population
  *   standard deviation, so that each column weighs the same in Euclidean distances;
  * - images: grayscale pixels scaled to [0, 1] and flattened to height × width features.
  * Rejected: mixed modalities, differing feature spaces (image sizes, EHR recording windows),
  * empty inputs, non-finite values, and a --reference set that shares rows with --train.
  */
 import * as path from 'path';
-import { SplitName } from '../data/image-dataset';
+import { SPLIT_NAMES, SplitName } from '../data/image-dataset';
 import { EncodedTable, fitTableEncoder } from '../eval/tabular/encoder';
 import { Table } from '../eval/tabular/table';
 import { FeatureSpaceDescription, RecordSet, checkDisjoint, checkRecordSet } from '../privacy/records';
@@ -34,7 +34,7 @@ export interface LoadReleaseRecordsOptions {
   referenceSplit?: SplitName;
 }
 
-/** What was read for one input, for the report. */
+/** Summary of one input as read, for the report. */
 export interface ReleaseSourceSummary {
   role: ReleaseRole;
   format: 'ehr-csv' | 'ehr-parquet' | 'npz' | 'png-folder';
@@ -95,7 +95,7 @@ function describeModality(located: LocatedInput): string {
   return `images (${located.format === 'npz' ? located.file : located.folder})`;
 }
 
-/** Column-wise z-score of encoded rows with the statistics of `reference`; constant columns are only centred. */
+/** Returns a function that z-scores encoded rows with the column statistics of `reference`. Constant columns are only centred. */
 function standardizer(reference: EncodedTable): (table: EncodedTable) => RecordSet {
   const { rows, features, data } = reference;
   const means = new Float64Array(features);
@@ -118,7 +118,7 @@ function standardizer(reference: EncodedTable): (table: EncodedTable) => RecordS
   };
 }
 
-/** Builds the sex attribute sets from encoded records; null (with a note) when a set has no patient of known sex. */
+/** Builds the sex attribute sets from encoded records, or returns null with a note when an input has no patient of known sex. */
 function sexAttributeSets(
   featureNames: string[],
   records: Record<ReleaseRole, RecordSet>,
@@ -126,12 +126,12 @@ function sexAttributeSets(
   notes: string[],
 ): SensitiveAttributeSets | null {
   const categories = ['female', 'male'];
-  const kept = featureNames.map((_, f) => f).filter((f) => !featureNames[f].startsWith('Gender='));
-  if (kept.length === featureNames.length || kept.length === 0) {
+  const featureColumns = featureNames.map((_, f) => f).filter((f) => !featureNames[f].startsWith('Gender='));
+  if (featureColumns.length === featureNames.length || featureColumns.length === 0) {
     notes.push('attribute inference of sex was skipped: the encoded features have no Gender column');
     return null;
   }
-  const width = kept.length + 1;
+  const width = featureColumns.length + 1;
   const sets = {} as Record<ReleaseRole, RecordSet>;
   const excluded = {} as Record<ReleaseRole, number>;
   for (const role of RELEASE_ROLES) {
@@ -146,14 +146,14 @@ function sexAttributeSets(
     }
     const data = new Float64Array(rows.length * width);
     rows.forEach((r, i) => {
-      kept.forEach((f, j) => {
+      featureColumns.forEach((f, j) => {
         data[i * width + j] = source.data[r * source.numFeatures + f];
       });
-      data[i * width + kept.length] = categories.indexOf(sexes[r]);
+      data[i * width + featureColumns.length] = categories.indexOf(sexes[r]);
     });
     sets[role] = { data, numRecords: rows.length, numFeatures: width };
   }
-  return { attribute: 'sex', categories, sensitiveColumn: kept.length, ...sets, excluded };
+  return { attribute: 'sex', categories, sensitiveColumn: featureColumns.length, ...sets, excluded };
 }
 
 /** Recording window of an EHR input recorded in its metadata, the model.json or the run's data.json. */
@@ -308,6 +308,11 @@ function loadImages(
 export function loadReleaseRecords(options: LoadReleaseRecordsOptions): ReleaseRecords {
   if (options === null || typeof options !== 'object') {
     throw new Error(`${FN}: expected { synthetic, train, reference } paths, got ${options}`);
+  }
+  for (const [option, split] of [['trainSplit', options.trainSplit], ['referenceSplit', options.referenceSplit]] as const) {
+    if (split !== undefined && !(SPLIT_NAMES as readonly string[]).includes(split)) {
+      throw new Error(`${FN}: \`${option}\` must be one of ${SPLIT_NAMES.join(', ')}, got ${JSON.stringify(split)}`);
+    }
   }
   const splits: Record<ReleaseRole, SplitName> = {
     synthetic: 'train',

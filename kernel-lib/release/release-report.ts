@@ -55,7 +55,7 @@ export function formatMeasure(value: number | string): string {
 
 /** Formats a check's threshold with its comparison, such as '≤ 0.55'. */
 export function formatThreshold(check: ReleaseCheck): string {
-  const comparison = RELEASE_CHECK_COMPARISONS[check.name];
+  const comparison = RELEASE_CHECK_COMPARISONS[check.name] ?? null;
   return comparison === null ? formatMeasure(check.threshold) : `${comparison} ${formatMeasure(check.threshold)}`;
 }
 

@@ -35,7 +35,7 @@ test('policy overrides keep the other defaults', () => {
   assert.is(policy.license.rejectNoDerivatives, true);
 });
 
-test('policy file is read and validated', async () => {
+test('policy file read and validated', async () => {
   const file = path.join(work, 'policy.json');
   fs.writeFileSync(file, JSON.stringify({ dcr: { minRatioToHoldout: 1.5 } }));
   assert.is(loadReleasePolicy(file).dcr.minRatioToHoldout, 1.5);

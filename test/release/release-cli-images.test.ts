@@ -71,7 +71,7 @@ test('release passes separated synthetic images', () => {
   assert.match(fs.readFileSync(path.join(path.dirname(synthetic), 'release-report.html'), 'utf8'), /SYNTHETIC DATA/);
 });
 
-test('release refuses a source licence without derivatives', () => {
+test('release rejects ND source licence', () => {
   const synthetic = writeImageRun('nd', 'CC BY-NC-ND 4.0');
   const result = medsynth(['release', synthetic, '--train', realNpz, '--reference', realNpz]);
   assert.is(result.code, 1, result.stdout);
@@ -80,7 +80,7 @@ test('release refuses a source licence without derivatives', () => {
   assert.match(fs.readFileSync(path.join(path.dirname(synthetic), 'DATASET_CARD.md'), 'utf8'), /^## Release gate: FAIL$/m);
 });
 
-test('release rejects bad options before reading data', () => {
+test('release rejects bad options', () => {
   const synthetic = path.join(work, 'run', 'synthetic', 'synthetic_seed0.npz');
   const cases: [string[], RegExp][] = [
     [['release'], /release: name the synthetic data first/],

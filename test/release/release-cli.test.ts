@@ -57,7 +57,7 @@ test.before(async () => {
 
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-test('release prints every check and writes the report and card', () => {
+test('release prints checks and writes card', () => {
   const out = path.join(work, 'report');
   const result = medsynth(['release', path.join(run, 'synthetic', 'latent'), '--train', realFile('train'), '--reference', realFile('test'), '--out', out]);
   for (const name of CHECK_NAMES) assert.match(result.stdout, new RegExp(`^  (PASS|FAIL)  ${name} `, 'm'), `check ${name} not printed`);
@@ -86,7 +86,7 @@ test('release prints every check and writes the report and card', () => {
   assert.is(json.checks.length, 7);
 });
 
-test('release passes the same data under a lenient policy', () => {
+test('release passes under lenient policy', () => {
   const policy = path.join(work, 'lenient.json');
   fs.writeFileSync(policy, JSON.stringify({ membershipInference: { maxAuc: 1 }, utility: { enabled: false } }));
   const out = path.join(work, 'lenient');
@@ -97,7 +97,7 @@ test('release passes the same data under a lenient policy', () => {
   assert.match(fs.readFileSync(path.join(out, 'DATASET_CARD.md'), 'utf8'), /^## Release gate: PASS$/m);
 });
 
-test('release fails synthetic files that copy the training patients', () => {
+test('release fails copied training patients', () => {
   // The real training files under a synthetic name, as a generator that memorised them would write.
   const copyDir = path.join(work, 'copy');
   fs.mkdirSync(copyDir);
@@ -110,14 +110,14 @@ test('release fails synthetic files that copy the training patients', () => {
   assert.match(result.stdout, /^ {2}FAIL {2}exact-copies +1 \(threshold ≤ 0\): 28 of 28 synthetic records equal a --train record/m);
   assert.match(result.stdout, /^ {2}FAIL {2}membership-auc-distance +1 \(threshold ≤ 0\.55\)/m);
   assert.match(result.stderr, /checks failed \(dcr-5th-percentile, exact-copies, membership-auc-distance/);
-  // Without --out the report goes beside the synthetic files; their generator is unknown.
+  // Without --out the report goes beside the synthetic files, whose generator is unknown.
   const card = fs.readFileSync(path.join(copyDir, 'DATASET_CARD.md'), 'utf8');
   assert.match(card, /SYNTHETIC DATA/);
   assert.match(card, /Model kind: unknown/);
   assert.match(card, /Source licence: unknown/);
 });
 
-test('release refuses real records as the synthetic input', () => {
+test('release rejects real synthetic input', () => {
   const result = medsynth(['release', realFile('validation'), '--train', realFile('train'), '--reference', realFile('test')]);
   assert.is(result.code, 1);
   assert.match(result.stderr, /the synthetic input .*real_physionet2012_validation_timeseries\.csv is not marked synthetic/);

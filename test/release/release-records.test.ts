@@ -48,7 +48,7 @@ const referenceCsv = path.join(run, 'real', 'real_fixture_test_timeseries.csv');
 
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-test('EHR inputs share one standardised feature space', () => {
+test('EHR inputs share standardised features', () => {
   const records = loadReleaseRecords({ synthetic: syntheticCsv, train: trainCsv, reference: referenceCsv });
   assert.is(records.modality, 'ehr');
   assert.is(records.synthetic.numRecords, 20);
@@ -89,9 +89,18 @@ test('EHR provenance comes from the model folder', () => {
   assert.is(provenance.dataset.citation, 'Fixture citation 2024');
   assert.is(provenance.privacy?.epsilon, 3);
   assert.is(provenance.privacy?.delta, 1e-5);
+
+  // `medsynth ehr generate` records an absolute model folder.
+  const generated = writeEhrCsv(path.join(work, 'generated'), 'synthetic_physionet2012', syntheticPatients, {
+    synthetic: true,
+    model: { kind: 'latent', dir: path.join(run, 'models', 'latent') },
+  });
+  const fromGenerated = loadReleaseRecords({ synthetic: generated, train: trainCsv, reference: referenceCsv });
+  assert.is(fromGenerated.provenance.generator.dir, path.join(run, 'models', 'latent'));
+  assert.is(fromGenerated.provenance.dataset.license, 'ODC-BY 1.0');
 });
 
-test('sex attribute sets replace the Gender columns by codes', () => {
+test('sex attribute replaces Gender columns', () => {
   const records = loadReleaseRecords({ synthetic: syntheticCsv, train: trainCsv, reference: referenceCsv });
   const sets = records.sensitiveAttribute;
   assert.ok(sets !== null);
@@ -103,7 +112,7 @@ test('sex attribute sets replace the Gender columns by codes', () => {
   assert.equal(sets.excluded, { synthetic: 0, train: 0, reference: 0 });
 });
 
-test('Parquet and folder inputs give the CSV records', () => {
+test('Parquet and folder match CSV', () => {
   const fromCsv = loadReleaseRecords({ synthetic: syntheticCsv, train: trainCsv, reference: referenceCsv });
   const parquetOf = (csv: string) => {
     for (const suffix of ['timeseries', 'outcomes']) {
@@ -118,13 +127,13 @@ test('Parquet and folder inputs give the CSV records', () => {
   assert.equal(Array.from(fromParquet.synthetic.data), Array.from(fromCsv.synthetic.data));
   assert.is(fromParquet.sources.train.format, 'ehr-parquet');
 
-  // The synthetic folder holds CSV and Parquet of one prefix; CSV is read.
+  // The synthetic folder contains CSV and Parquet files of one prefix, and CSV is read.
   const fromFolder = loadReleaseRecords({ synthetic: path.dirname(syntheticCsv), train: trainCsv, reference: referenceCsv });
   assert.is(fromFolder.sources.synthetic.format, 'ehr-csv');
   assert.equal(Array.from(fromFolder.synthetic.data), Array.from(fromCsv.synthetic.data));
 });
 
-test('bad EHR inputs are rejected with the value and the fix', async () => {
+test('bad EHR inputs rejected', async () => {
   const dir = path.join(work, 'bad');
   const copyOfTrain = (count: number): FixturePatient[] => trainPatients.slice(0, count).map((patient, i) => ({ ...patient, id: 900 + i }));
   const overlapping = writeEhrCsv(dir, 'real_overlap', [...referencePatients, ...copyOfTrain(2)]);
@@ -142,11 +151,11 @@ test('bad EHR inputs are rejected with the value and the fix', async () => {
     [{ train: path.join(dir, 'none_timeseries.csv') }, /^loadReleaseRecords: --train not found: .*none_timeseries\.csv; check the path/],
     [{ reference: noOutcomes }, /--reference needs .*real_lonely_outcomes\.csv, which does not exist/],
     [{ reference: overlapping }, /`--reference` overlaps `--train`: 2 of its 14 rows are identical to a --train row.*remove those rows/],
-    [{ synthetic: notSynthetic }, /the synthetic input is not synthetic: .*synthetic_flagged_metadata\.json says synthetic: false/],
+    [{ synthetic: notSynthetic }, /the synthetic input is invalid: .*synthetic_flagged_metadata\.json sets synthetic: false, and real records must never be released/],
     [{ synthetic: unmarked }, /the synthetic input .*patients_timeseries\.csv is not marked synthetic: 1 name\(s\) do not start with 'synthetic_'/],
     [{ train: syntheticCsv }, /--train .* is marked synthetic \(synthetic_fixture_latent\); --train must be REAL records/],
     [{ reference: noPatients }, /--reference .*real_empty_outcomes\.csv lists no patients/],
-    [{ synthetic: path.join(dir, 'two') }, /holds time series of 2 datasets \(synthetic_a, synthetic_b\); pass the `<prefix>_timeseries\.csv` file/],
+    [{ synthetic: path.join(dir, 'two') }, /contains time series of 2 datasets \(synthetic_a, synthetic_b\); pass the `<prefix>_timeseries\.csv` file/],
     [{ train: npzFile }, /the inputs mix modalities: the synthetic input is EHR .*--train is images .*pass synthetic, --train and --reference records of one modality/],
   ];
   for (const [change, pattern] of cases) {
@@ -154,7 +163,7 @@ test('bad EHR inputs are rejected with the value and the fix', async () => {
   }
 });
 
-test('different EHR recording windows are rejected', async () => {
+test('different EHR windows rejected', async () => {
   const longer = writeRun('run48', { modelHours: 48 });
   await assertThrows(
     () =>
@@ -200,7 +209,7 @@ test('image inputs become pixels in [0, 1]', () => {
   assert.is(records.utility, null);
   assert.is(records.provenance.generator.dir, null);
 
-  // A flat PNG folder as `medsynth sample` writes it; its grid is not an image record.
+  // A flat PNG folder as `medsynth sample` writes it. Its grid is not an image record.
   const pngDir = path.join(imageDir, 'sampled');
   fs.mkdirSync(pngDir, { recursive: true });
   for (let i = 0; i < 3; i++) writeGrayPng(path.join(pngDir, `synthetic_x_seed0_000${i}.png`), images(1, 4, 100), 4, 4, syntheticPngText({}));
@@ -210,7 +219,7 @@ test('image inputs become pixels in [0, 1]', () => {
   assert.is(fromPng.sources.synthetic.format, 'png-folder');
 });
 
-test('bad image inputs are rejected with the value and the fix', async () => {
+test('bad image inputs rejected', async () => {
   const dir = path.join(work, 'bad-images');
   fs.mkdirSync(dir, { recursive: true });
   const larger = writeNpz(path.join(dir, 'real_larger.npz'), { 'images.npy': npy('|u1', [5, 5, 5], images(5, 5, 128)) });
