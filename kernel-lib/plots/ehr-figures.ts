@@ -75,7 +75,10 @@ export function trajectoryBandFigure(grids: readonly NamedGrid[], variable: Time
   };
 }
 
-/** Overlaid probability histograms of all measured values of `variable`, one per grid. */
+/**
+ * Overlaid histograms of the measured values of `variable`, one per grid: the share of each
+ * grid's measured cells per bin, over shared bins from the pooled 0.5th to 99.5th percentile.
+ */
 export function marginalOverlayFigure(grids: readonly NamedGrid[], variable: TimeSeriesVariable, bins = 40): PlotlyFigure {
   if (grids.length === 0) throw new Error('marginalOverlayFigure: pass at least one grid');
   if (!Number.isInteger(bins) || bins < 2) throw new Error(`marginalOverlayFigure: \`bins\` must be an integer >= 2, got ${bins}`);
@@ -85,15 +88,25 @@ export function marginalOverlayFigure(grids: readonly NamedGrid[], variable: Tim
   const start = quantile(all, 0.005);
   const end = quantile(all, 0.995);
   const size = end > start ? (end - start) / bins : 1;
+  // Counted here rather than by plotly, so a figure carries `bins` numbers per grid instead of every value.
+  const centres = Array.from({ length: bins }, (_, b) => start + (b + 0.5) * size);
+  const shares = samples.map((values) => {
+    const counts = new Array<number>(bins).fill(0);
+    for (const x of values) {
+      if (x < start || x > end) continue;
+      counts[Math.min(bins - 1, Math.floor((x - start) / size))]++;
+    }
+    return counts.map((c) => (values.length > 0 ? c / values.length : 0));
+  });
   return {
     data: grids.map(({ name }, k) => ({
-      type: 'histogram',
+      type: 'bar',
       name,
-      x: samples[k],
-      histnorm: 'probability',
+      x: centres,
+      y: shares[k],
+      width: size,
       opacity: 0.55,
       marker: { color: COLOURS[k % COLOURS.length] },
-      xbins: { start, end, size },
     })),
     layout: {
       title: { text: `${variable}: measured hourly values` },

@@ -89,9 +89,11 @@ export async function openEhrExperiment(options: OpenEhrExperimentOptions = {}):
 
   const run = RunDirectory.open(runDir);
   const recorded = parseEhrExperimentConfig(run.readJson<{ config: unknown }>('manifest.json').config, path.join(runDir, 'manifest.json'));
+  // Relative dataset paths in a config are relative to the project root, not to the notebook.
+  const fromRoot = (p: string) => (path.isAbsolute(p) ? p : path.join(projectRoot, p));
   const data = prepareEhrData({
-    recordFolder: recorded.dataset.recordFolder,
-    outcomesPath: recorded.dataset.outcomesPath,
+    recordFolder: fromRoot(recorded.dataset.recordFolder),
+    outcomesPath: fromRoot(recorded.dataset.outcomesPath),
     hours: recorded.dataset.hours,
     splitSeed: recorded.seed,
     maxPatients: recorded.dataset.maxPatients,
