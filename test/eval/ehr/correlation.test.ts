@@ -2,25 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HourlyGrid } from '../../../kernel-lib/ehr/hourly-grid';
 import { TimeSeriesVariable } from '../../../kernel-lib/ehr/variables';
+import { makeGrid } from './grid-fixture';
 import { correlationDistance, patientMeans, pearsonCorrelationMatrix } from '../../../kernel-lib/eval/ehr/correlation';
 
-/** Builds a grid from cells[patient][hour][variable], where null marks an unmeasured cell (NaN, mask 0). */
-function makeGrid(variables: TimeSeriesVariable[], cells: (number | null)[][][]): HourlyGrid {
-  const patients = cells.length;
-  const hours = cells[0].length;
-  const values = new Float32Array(patients * hours * variables.length);
-  const mask = new Float32Array(values.length);
-  cells.forEach((patient, p) =>
-    patient.forEach((hour, h) =>
-      hour.forEach((value, v) => {
-        const cell = (p * hours + h) * variables.length + v;
-        values[cell] = value === null ? NaN : value;
-        mask[cell] = value === null ? 0 : 1;
-      }),
-    ),
-  );
-  return { values, mask, shape: [patients, hours, variables.length], recordIds: cells.map((_, p) => p), variables };
-}
 
 const close = (actual: number, expected: number) => {
   assert.ok(Math.abs(actual - expected) < 1e-9, `expected ${expected}, got ${actual}`);
