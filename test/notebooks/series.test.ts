@@ -90,7 +90,10 @@ function assertNoErrors(cells: Cell[], name: string): void {
   const errors = outputs.filter((o) => o.output_type === 'error').map((o) => `${o.ename}: ${o.evalue}`);
   assert.equal(errors, [], `${name} raised errors`);
   const stderr = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map(text).join('');
-  const unexpected = stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('[medsynth info]'));
+  // Without ../shared, notebook 05 runs on generated demo records that measure only four variables,
+  // so normalisation warns about the other 33; that warning is expected there and nowhere else.
+  const demoWarning = (line: string) => name.startsWith('05-ehr-synthesis') && line.startsWith('[medsynth warn] fitNormalisation: never measured');
+  const unexpected = stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('[medsynth info]') && !demoWarning(line));
   assert.equal(unexpected, [], `${name} wrote to stderr`);
 }
 
