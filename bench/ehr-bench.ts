@@ -13,11 +13,11 @@ import { Random } from '../kernel-lib/util/random';
 
 /**
  * EHR benchmarks. Prints one JSON line per measurement.
- * - The trajectory transformer's training step: default architecture, 24 hours × 80 channels, batch 64;
+ * - The trajectory transformer's training step: 3 blocks of width `--model-dim` (default 128, as the EHR pipeline), 24 hours × 80 channels, batch 64;
  *   median of `--train-steps` steps after two warm-up steps.
  * - With `--model <dir>`: generation of `--n` patients (default 10,000) with guidance, written as CSV,
  *   Parquet and metadata into a temporary folder, with the peak resident memory of the process.
- * Usage: node dist/bench/ehr-bench.js [--train-steps N] [--model DIR --n N --steps N --batch-size N] [--backend wasm|cpu]
+ * Usage: node dist/bench/ehr-bench.js [--train-steps N] [--model-dim N] [--model DIR --n N --steps N --batch-size N] [--backend wasm|cpu]
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const trainSteps = Number(option('train-steps', '10'));
 
   if (trainSteps > 0) {
-    const config: TrajectoryTransformerConfig = { hours: 24, channels: trajectoryChannels(37), numClasses: 2 };
+    const modelDim = Number(option('model-dim', '128'));
+    const config: TrajectoryTransformerConfig = { hours: 24, channels: trajectoryChannels(37), numClasses: 2, modelDim };
     const sampleSize = 24 * config.channels;
     const data = new Random(0).normalArray(512 * sampleSize);
     const trainer = new DiffusionTrainer({
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     }
     trainer.dispose();
     times.sort((a, b) => a - b);
-    console.log(JSON.stringify({ benchmark: 'ehr-trajectory-train-step', backend: backend.name, batch: 64, hours: 24, channels: config.channels, medianMs: Math.round(times[Math.floor(times.length / 2)]), steps: trainSteps }));
+    console.log(JSON.stringify({ benchmark: 'ehr-trajectory-train-step', backend: backend.name, batch: 64, hours: 24, channels: config.channels, modelDim, medianMs: Math.round(times[Math.floor(times.length / 2)]), steps: trainSteps }));
   }
 
   const modelDir = option('model', null);
