@@ -8,7 +8,7 @@ import { isEhrConfig, readConfigJson } from '../experiment/ehr/ehr-config';
 import { runEhrExperiment } from '../experiment/ehr/ehr-runner';
 import { RunDirectory } from '../experiment/run-dir';
 
-/** The config recorded in a run directory's manifest (for choosing the runner on --resume). */
+/** Reads the config recorded in a run directory's manifest, to choose the runner on --resume. */
 function readRecordedConfig(runDir: string): unknown {
   return RunDirectory.open(runDir).readJson<{ config: unknown }>('manifest.json').config;
 }

@@ -11,6 +11,11 @@ import { PhysionetDescriptors } from './physionet-record';
 
 export const SUMMARY_STATISTICS = ['count', 'mean', 'min', 'max', 'last'] as const;
 
+function genderCategory(gender: number | null): string {
+  if (gender === null) return 'unknown';
+  return gender === 1 ? 'male' : 'female';
+}
+
 /** Builds the summary table of `grid` (clinical units) and the descriptors in its patient order. */
 export function summaryFeatureTable(grid: HourlyGrid, descriptors: readonly PhysionetDescriptors[]): Table {
   const [patients, hours, numVariables] = grid.shape;
@@ -50,7 +55,7 @@ export function summaryFeatureTable(grid: HourlyGrid, descriptors: readonly Phys
   }
   numeric.Age = Float64Array.from(descriptors, (d) => (d.Age === null ? NaN : d.Age));
   const categorical: Record<string, string[]> = {
-    Gender: descriptors.map((d) => (d.Gender === null ? 'unknown' : d.Gender === 1 ? 'male' : 'female')),
+    Gender: descriptors.map((d) => genderCategory(d.Gender)),
     ICUType: descriptors.map((d) => (d.ICUType === null ? 'unknown' : String(d.ICUType))),
   };
   return { numeric, categorical, rows: patients };

@@ -76,7 +76,7 @@ export class SyntheticEhrWriter {
 
   /**
    * @param outDir folder of the output files (created when missing)
-   * @param prefix file name prefix; must start with `synthetic_` (or `real_` with `synthetic: false`) so every file says what it is
+   * @param prefix file name prefix; must start with `synthetic_` (or `real_` with `synthetic: false`) so every file name marks its content
    * @param options `synthetic: false` writes REAL records (a split of the source data, in the same format, for the
    *   privacy and utility comparisons); default true
    */
@@ -127,7 +127,7 @@ export class SyntheticEhrWriter {
           if (grid.mask[i] !== 1) continue;
           const x = grid.values[i];
           if (!Number.isFinite(x)) {
-            throw new Error(`SyntheticEhrWriter.append: measured cell of RecordID ${id}, hour ${h}, ${grid.variables[v]} holds ${x}; the generator produced a non-finite value`);
+            throw new Error(`SyntheticEhrWriter.append: measured cell of RecordID ${id}, hour ${h}, ${grid.variables[v]} is ${x}, not a finite number; the generator diverged, so check the model and sampler settings`);
           }
           lines.push(`${id},${time},${grid.variables[v]},${formatValue(x)}`);
         }

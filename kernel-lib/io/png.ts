@@ -28,7 +28,7 @@ export function toUint8(values: Float32Array): Uint8Array {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
       throw new Error(
-        `toUint8: value ${values[i]} at index ${i} is not finite; the sampler diverged or the input holds NaN or Infinity, so fix or drop that image before writing it`,
+        `toUint8: value ${values[i]} at index ${i} is not finite; the sampler diverged or the input contains NaN or Infinity, so fix or drop that image before writing it`,
       );
     }
     out[i] = Math.round(Math.min(1, Math.max(-1, values[i])) * 127.5 + 127.5);

@@ -3,7 +3,7 @@
  * - 'trajectory': a transformer denoiser over [hours, 2 × variables + static] samples;
  * - 'latent': an EHR VAE compresses each trajectory to a latent, and a residual MLP denoiser
  *   generates [standardised latent ‖ static features] vectors that the VAE decodes.
- * A model directory holds model.json, checkpoint.safetensors and, for 'latent', vae.safetensors.
+ * A model directory contains model.json, checkpoint.safetensors and, for 'latent', vae.safetensors.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -267,7 +267,7 @@ test('non-finite measured value rejected', () => {
     const grid = gridOf([501, 502], [[1, 2, 'K', bad]]);
     assert.throws(
       () => writer.append(grid, DESCRIPTORS, LABELS),
-      /^SyntheticEhrWriter\.append: measured cell of RecordID 502, hour 2, K holds (NaN|Infinity)/,
+      /^SyntheticEhrWriter\.append: measured cell of RecordID 502, hour 2, K is (NaN|Infinity), not a finite number/,
       String(bad),
     );
   }

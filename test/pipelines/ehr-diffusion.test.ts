@@ -71,14 +71,18 @@ for (const kind of ['trajectory', 'latent'] as const) {
       batch.grid.values.forEach((x, i) => {
         if (batch.grid.mask[i] === 1) {
           const [min, max] = PLAUSIBLE[batch.grid.variables[i % batch.grid.shape[2]]];
-          assert.ok(x >= Math.fround(min) && x <= Math.fround(max), `value ${x} of ${batch.grid.variables[i % batch.grid.shape[2]]} is outside its plausible range`);
+          const name = batch.grid.variables[i % batch.grid.shape[2]];
+          assert.ok(x >= Math.fround(min), `value ${x} of ${name} is below its plausible range`);
+          assert.ok(x <= Math.fround(max), `value ${x} of ${name} is above its plausible range`);
         } else {
           assert.ok(Number.isNaN(x), 'an unmeasured cell holds a value');
         }
       });
       for (const d of batch.descriptors) {
-        assert.ok(d.Age !== null && d.Age >= 15 && d.Age <= 100);
-        assert.ok(d.ICUType !== null && d.ICUType >= 1 && d.ICUType <= 4);
+        assert.ok(d.Age !== null, 'a synthetic patient has no age');
+        assert.ok((d.Age as number) >= 15, `age ${d.Age} is below 15`);
+        assert.ok((d.Age as number) <= 100, `age ${d.Age} is above 100`);
+        assert.ok([1, 2, 3, 4].includes(d.ICUType as number), `ICU type ${d.ICUType} is not 1-4`);
       }
     }
     assert.is(tf.memory().numTensors, before, 'training and generation left tensors behind');

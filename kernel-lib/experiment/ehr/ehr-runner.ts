@@ -50,8 +50,8 @@ function loadData(config: EhrExperimentConfig, projectRoot: string): EhrData {
 }
 
 /**
- * Runs an EHR synthesis experiment stage by stage into a run directory (see ehrStages); a
- * failed stage keeps earlier outputs and `resumeDir` continues from the first unfinished stage.
+ * Runs an EHR synthesis experiment stage by stage into a run directory (see ehrStages).
+ * A failed stage keeps earlier outputs, and `resumeDir` continues from the first unfinished stage.
  */
 export async function runEhrExperiment(options: RunEhrExperimentOptions): Promise<string> {
   const say = options.say ?? (() => undefined);

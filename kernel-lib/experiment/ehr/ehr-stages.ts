@@ -12,7 +12,8 @@ import { loadEhrVae } from '../../ehr/vae-trainer';
 import { ehrFidelityReport, formatEhrFidelityMarkdown, worstByWasserstein } from '../../eval/ehr/fidelity-report';
 import { ageBand, sexGroup } from '../../eval/tabular/age-bands';
 import { discriminativeScore } from '../../eval/tabular/discriminative';
-import { compareTstrTrtr, evaluateTrainTest, TestSubgroups } from '../../eval/tabular/tstr';
+import { compareTstrTrtr, TestSubgroups, TrainTestResult } from '../../eval/tabular/tstr';
+import { Table } from '../../eval/tabular/table';
 import { EhrModelKind } from '../../pipelines/ehr-diffusion-config';
 import { EHR_VAE_FILE, generateEhrPatients, loadEhrDiffusionModel, trainEhrDiffusion } from '../../pipelines/ehr-diffusion';
 import { writeFileAtomic } from '../../util/atomic-write';
@@ -148,26 +149,33 @@ function testSubgroups(test: EhrSplit): TestSubgroups[] {
   ];
 }
 
-/** Evaluation of one model's synthetic patients; the JSON written to metrics.json. */
-export function evaluateSynthetic(ctx: EhrStageContext, kind: EhrModelKind): Record<string, unknown> {
+/** Summary tables of the real training and test patients, built once for every model's evaluation. */
+interface RealTables {
+  train: Table;
+  test: Table;
+}
+
+/** Evaluates one model's synthetic patients; returns its part of metrics.json and the TRTR result. */
+export function evaluateSynthetic(ctx: EhrStageContext, kind: EhrModelKind, real: RealTables): { metrics: Record<string, unknown>; trtr: TrainTestResult } {
   const { run, data, config } = ctx;
   const dir = syntheticDirOf(run, kind);
   const prefix = syntheticPrefixOf(kind);
   const synthetic = readSyntheticEhrCsv(path.join(dir, `${prefix}_timeseries.csv`), path.join(dir, `${prefix}_outcomes.csv`), data.hours);
   const { train, test } = data.splits;
-  const realTrainTable = summaryFeatureTable(train.clinical, train.descriptors);
   const syntheticTable = summaryFeatureTable(synthetic.grid, synthetic.descriptors);
   const comparison = compareTstrTrtr({
-    realTrain: realTrainTable,
+    realTrain: real.train,
     realTrainLabels: train.labels,
     syntheticTrain: syntheticTable,
     syntheticTrainLabels: synthetic.labels,
-    realTest: summaryFeatureTable(test.clinical, test.descriptors),
+    realTest: real.test,
     realTestLabels: test.labels,
     subgroups: testSubgroups(test),
     l2: config.evaluation.l2,
   });
-  const discriminative = discriminativeScore(realTrainTable, syntheticTable, { folds: config.evaluation.discriminativeFolds, seed: config.seed, l2: config.evaluation.l2 });
+  const discriminative = discriminativeScore(real.train, syntheticTable, { folds: config.evaluation.discriminativeFolds, seed: config.seed, l2: config.evaluation.l2 });
+
+
   const fidelity = ehrFidelityReport(train.clinical, synthetic.grid);
   writeFileAtomic(path.join(dir, 'fidelity.md'), formatEhrFidelityMarkdown(fidelity));
   run.writeJson(fidelity, 'synthetic', kind, 'fidelity.json');
@@ -180,7 +188,7 @@ export function evaluateSynthetic(ctx: EhrStageContext, kind: EhrModelKind): Rec
       for (const p of vae.params.values()) p.dispose();
     }
   }
-  return {
+  const metrics = {
     syntheticPatients: synthetic.labels.length,
     tstr: comparison.tstr,
     aurocGap: comparison.aurocGap,
@@ -195,23 +203,21 @@ export function evaluateSynthetic(ctx: EhrStageContext, kind: EhrModelKind): Rec
     autocorrelationMeanAbsoluteDifference: fidelity.autocorrelation.meanAbsoluteDifference,
     vaeReconstructionOnRealTest: reconstruction,
   };
+  return { metrics, trtr: comparison.trtr };
 }
 
 export function runEhrEvaluationStage(ctx: EhrStageContext): void {
   const { data, config } = ctx;
   const { train, test } = data.splits;
-  const trtr = evaluateTrainTest({
-    train: summaryFeatureTable(train.clinical, train.descriptors),
-    trainLabels: train.labels,
-    test: summaryFeatureTable(test.clinical, test.descriptors),
-    testLabels: test.labels,
-    subgroups: testSubgroups(test),
-    l2: config.evaluation.l2,
-  });
+  const real = { train: summaryFeatureTable(train.clinical, train.descriptors), test: summaryFeatureTable(test.clinical, test.descriptors) };
   const models: Record<string, unknown> = {};
+  // TRTR depends only on the real tables, so every model's comparison computes the same result.
+  let trtr: TrainTestResult | null = null;
   for (const kind of config.models) {
     ctx.say(`  evaluating ${kind}`);
-    models[kind] = evaluateSynthetic(ctx, kind);
+    const result = evaluateSynthetic(ctx, kind, real);
+    models[kind] = result.metrics;
+    trtr = result.trtr;
   }
   ctx.run.writeJson(
     {
