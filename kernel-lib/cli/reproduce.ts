@@ -7,6 +7,10 @@ import { createProgressBar } from './progress';
 export const REPRODUCE_OPTIONS: Record<string, OptionSpec> = {
   'runs-dir': { type: 'string', description: 'parent folder of the new run directory (default: the recorded run’s parent)' },
   'run-id': { type: 'string', description: 'name of the new run directory (default <run id>-reproduced-<date>-<time>)' },
+  resume: {
+    type: 'string',
+    description: 'continue an earlier reproduction of this run in this directory (stopped partway, or finished before the recorded run)',
+  },
   tolerance: {
     type: 'number',
     description: `largest absolute difference accepted per metric (default 0 on the recorded backend, ${CROSS_BACKEND_TOLERANCE} on another)`,
@@ -39,11 +43,15 @@ export async function reproduceCommand(argv: string[]): Promise<void> {
   const runDir = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
   if (runDir === undefined) throw new Error("reproduce: name a recorded run directory, e.g. 'medsynth reproduce experiments/runs/<run id>'");
   const o = parseOptions('reproduce', argv.slice(1), REPRODUCE_OPTIONS);
+  if (o.resume !== undefined && (o['run-id'] !== undefined || o['runs-dir'] !== undefined)) {
+    throw new Error(`reproduce: --resume ${o.resume} continues an existing reproduction, so --run-id and --runs-dir do not apply; pass one or the other`);
+  }
 
   const report = await reproduceRun({
     runDir,
     runsDir: o['runs-dir'] === undefined ? undefined : path.resolve(o['runs-dir'] as string),
     runId: o['run-id'] as string | undefined,
+    resumeDir: o.resume === undefined ? undefined : path.resolve(o.resume as string),
     tolerance: o.tolerance as number | undefined,
     backend: o.backend as string | undefined,
     progress: createProgressBar,

@@ -36,6 +36,11 @@ export interface ReproduceRunOptions {
   runsDir?: string;
   /** Name of the new run directory (default `<run id>-reproduced-<date>-<time>`). */
   runId?: string;
+  /**
+   * An earlier reproduction of this run to continue instead of starting a new one: one that
+   * stopped partway, or one that finished before the recorded run did. Its config must equal the recorded one.
+   */
+  resumeDir?: string;
   /** Absolute tolerance per metric (default 0 on the recorded backend, 1e-3 on another). */
   tolerance?: number;
   /** Backend to run on (default: the recorded one). */
@@ -110,6 +115,28 @@ export function checkRecordedDatasetFiles(manifest: RecordedManifest, manifestPa
   }
 }
 
+/**
+ * Rejects a run directory to resume that is not a reproduction of the recorded run:
+ * its manifest must contain the same config, seed included.
+ */
+function checkResumedReproduction(resumeDir: string, recordedConfig: string, ehr: boolean, recordedManifestPath: string): void {
+  const resumedManifestPath = path.join(path.resolve(resumeDir), 'manifest.json');
+  const resumed = readJsonFile<RecordedManifest>(resumedManifestPath, 'manifest of the reproduction to resume');
+  const resumedConfig = JSON.stringify(
+    ehr === isEhrConfig(resumed.config)
+      ? ehr
+        ? parseEhrExperimentConfig(resumed.config, resumedManifestPath)
+        : parseExperimentConfig(resumed.config, resumedManifestPath)
+      : null,
+  );
+  if (resumedConfig !== recordedConfig) {
+    throw new Error(
+      `reproduceRun: the config in ${resumedManifestPath} differs from the recorded one in ${recordedManifestPath}; ` +
+        'pass to --resume a directory that an earlier reproduction of this run wrote, or leave --resume out to start a new reproduction',
+    );
+  }
+}
+
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
@@ -134,7 +161,11 @@ export async function reproduceRun(options: ReproduceRunOptions): Promise<Reprod
   const recordedDir = path.resolve(options.runDir);
   const manifestPath = path.join(recordedDir, 'manifest.json');
   const manifest = readJsonFile<RecordedManifest>(manifestPath, 'run manifest');
-  const recordedMetrics = readJsonFile<unknown>(path.join(recordedDir, 'metrics.json'), 'metrics file');
+  // The recorded metrics are read after the re-run, so a reproduction may start while the
+  // recorded run is still going; a malformed file is still refused before any work.
+  const recordedMetricsPath = path.join(recordedDir, 'metrics.json');
+  const recordedFinished = fs.existsSync(recordedMetricsPath);
+  if (recordedFinished) readJsonFile<unknown>(recordedMetricsPath, 'metrics file');
   const ehr = isEhrConfig(manifest.config);
   const config = ehr ? null : parseExperimentConfig(manifest.config, manifestPath);
   const ehrConfig = ehr ? parseEhrExperimentConfig(manifest.config, manifestPath) : null;
@@ -152,18 +183,28 @@ export async function reproduceRun(options: ReproduceRunOptions): Promise<Reprod
   }
   const recordedBackend = manifest.backend?.name ?? null;
   const backend = options.backend ?? recordedBackend ?? 'auto';
+  if (!recordedFinished) {
+    warnings.push(`the recorded run has no metrics.json yet (still running, or stopped); the comparison reads ${recordedMetricsPath} when the reproduction ends`);
+  }
   for (const warning of warnings) log.warn(`reproduce: ${warning}`);
 
   // 3. The run itself.
+  const recordedConfig = JSON.stringify(ehrConfig ?? config);
+  if (options.resumeDir !== undefined) checkResumedReproduction(options.resumeDir, recordedConfig, ehr, manifestPath);
   const runId = options.runId ?? `${manifest.runId ?? path.basename(recordedDir)}-reproduced-${timestamp()}`;
   const reproducedDir = await (ehrConfig ? runEhrExperiment : runExperiment)({
-    config: (ehrConfig ?? config) as never,
-    runsDir: options.runsDir ?? path.dirname(recordedDir),
-    runId,
+    ...(options.resumeDir !== undefined ? { resumeDir: options.resumeDir } : { config: (ehrConfig ?? config) as never, runsDir: options.runsDir ?? path.dirname(recordedDir), runId }),
     backend,
     progress: options.progress,
     say: options.say,
   });
+  if (!fs.existsSync(recordedMetricsPath)) {
+    throw new Error(
+      `reproduceRun: the reproduction in ${reproducedDir} is finished, but the recorded run ${recordedDir} still has no metrics.json; ` +
+        `once it finishes, compare the two with 'medsynth reproduce ${recordedDir} --resume ${reproducedDir}'`,
+    );
+  }
+  const recordedMetrics = readJsonFile<unknown>(recordedMetricsPath, 'metrics file');
   const reproducedManifest = readJsonFile<RecordedManifest>(path.join(reproducedDir, 'manifest.json'), 'run manifest');
   const usedBackend = reproducedManifest.backend?.name ?? backend;
   if (usedBackend !== recordedBackend) {

@@ -114,6 +114,51 @@ test('reproduce.json records the tampered metric', () => {
   assert.ok(Math.abs((row!.recorded as number) - (row!.reproduced as number) - 0.01) < 1e-12, `expected a difference of 0.01, got ${JSON.stringify(row)}`);
 });
 
+async function messageOf(work: () => Promise<unknown>): Promise<string> {
+  try {
+    await work();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}
+
+test('early reproduction compares on resume', async () => {
+  const dir = copyRecordedRun('unfinished');
+  const metricsPath = path.join(dir, 'metrics.json');
+  const recordedMetrics = fs.readFileSync(metricsPath);
+  fs.rmSync(metricsPath);
+  const runsDir = makeTempDir('medsynth-runs-');
+  const message = await messageOf(() => reproduceRun({ runDir: dir, runsDir, runId: 'early' }));
+  const reproducedDir = path.join(runsDir, 'early');
+  assert.match(message, `still has no metrics.json`);
+  assert.match(message, `--resume ${reproducedDir}`);
+  assert.ok(fs.existsSync(path.join(reproducedDir, 'metrics.json')), 'expected the finished reproduction to keep its metrics');
+
+  // The recorded run finishes; resuming the finished reproduction only compares.
+  fs.writeFileSync(metricsPath, recordedMetrics);
+  const report = await reproduceRun({ runDir: dir, resumeDir: reproducedDir });
+  assert.is(report.reproducedRunDir, reproducedDir);
+  assert.ok(report.metrics.length > 0, 'expected metrics in the comparison');
+  assert.is(report.outOfTolerance, 0);
+});
+
+test('resume of another run rejected', async () => {
+  const dir = copyRecordedRun('other-seeds');
+  editJson(path.join(dir, 'manifest.json'), (manifest) => {
+    manifest.config.seeds = [7];
+  });
+  const resumeDir = path.join(faithfulRunsDir, 'reproduced');
+  const message = await messageOf(() => reproduceRun({ runDir: dir, resumeDir }));
+  assert.match(message, `the config in ${path.join(resumeDir, 'manifest.json')} differs from the recorded one`);
+});
+
+test('--resume with --run-id rejected', () => {
+  const result = spawnSync(process.execPath, [CLI, 'reproduce', recordedDir, '--resume', recordedDir, '--run-id', 'x'], { encoding: 'utf8' });
+  assert.is(result.status, 1);
+  assert.match(result.stderr, '--run-id and --runs-dir do not apply');
+});
+
 test('changed dataset file is rejected by name', async () => {
   const dir = copyRecordedRun('changed-dataset');
   const datasetFile = path.join(makeTempDir('medsynth-dataset-'), 'images.npz');
