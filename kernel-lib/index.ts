@@ -70,3 +70,5 @@ export * from './plots/ehr-figures';
 export * from './data/ehr-demo';
 export * from './train/dp-diffusion-trainer';
 export * as release from './release/release-gate';
+export * from './release/image-run-audit';
+export * from './plots/privacy-figures';

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes notebooks/01-05 from the cell sources below, with empty outputs.
+"""Writes notebooks/01-06 from the cell sources below, with empty outputs.
 
 Editing a notebook's JSON by hand is error-prone; edit the cells here and run
 `/usr/bin/python3 scripts/build-notebooks.py`, or edit in Jupyter and keep this file in step.
@@ -327,6 +327,105 @@ await ms.showFigure({
   data: rates,
   layout: { title: { text: 'Share of hours with a measurement, per variable' }, barmode: 'group', yaxis: { title: { text: 'measured share' } }, height: 380 },
 });"""),
+    ],
+    "06-privacy-audit": [
+        md("""
+# 06 · Privacy audit of synthetic images
+
+Synthetic images are made to be shared, so before sharing, the question is how much they reveal about the real patients the generator learned from. This notebook measures it for the rare class of image runs, with the same measures as `medsynth release`:
+
+- **distance to closest record (DCR):** how close each synthetic image lies to its nearest training image, against how close unseen real images of the class (the holdout) lie. Synthetic images much closer than unseen patients, or exact copies, point to memorisation;
+- **membership inference:** two attacks try to tell the training images (members) from the holdout images (non-members) using only the synthetic set: one by the distance to the nearest synthetic image, one by the ratio of the synthetic density to a reference density (DOMIAS). AUC 0.5 is chance;
+- **DP-SGD:** a model trained with differentially private SGD has a guarantee (ε, δ) that does not depend on any attack. The RDP accountant gives ε after each step;
+- **utility:** what the privacy costs, as AUROC of the classifiers on the REAL test split.
+
+`runDir` is the run to audit (by default the run of notebooks 01–04); `dpRunDirs` adds runs of the same setting trained with DP-SGD, such as `medsynth run pneumoniamnist-rare50-dp`.
+"""),
+        code("""// Parameters: `medsynth notebook run <this notebook> -p name=value` replaces them.
+let datasetPath: string | null = null; // as in notebooks 01-04; picks their run when runDir is null
+let runDir: string | null = null; // an image run that has generated synthetic images; null: the run of notebooks 01-04
+let seed = 0; // seed of the attacks' random splits
+let overrides: Record<string, unknown> = {}; // as in notebooks 01-04; picks their run when runDir is null
+let dpRunDirs: string[] = []; // runs of the same setting trained with DP-SGD
+let plannedSampleRate = 0.0296; // DP-SGD settings to plan: Poisson sampling rate q
+let plannedSteps = 600; // ... number of steps
+let plannedNoiseMultipliers: number[] = [0.75, 1, 1.5, 2]; // ... noise multipliers σ to compare
+let plannedDelta = 1e-5;
+let backend = 'auto';""", ["parameters"]),
+        code("""import * as ms from '../kernel-lib';
+
+await ms.selectBackend({ backend: backend });
+// tslab does not resolve shorthand properties ({ seed }) that name another cell's variable: spell them out.
+const auditedRun = ms.notebookRunDirectory({ datasetPath: datasetPath, runDir: runDir, seed: seed, overrides: overrides });
+const audits: ms.ImageRunAudit[] = [];
+for (const dir of [auditedRun, ...dpRunDirs]) {
+  audits.push(await ms.auditImageRun(dir, { seed: seed }));
+  console.log(`audited ${dir}`);
+}
+ms.showMarkdown(ms.imageAuditTable(audits));"""),
+        md("""
+## Distance to the closest training image
+
+Distances are Euclidean between images with pixels scaled to [0, 1] (784 features for 28 × 28 images). The holdout histogram is the yardstick: a synthetic image that sits no closer to the training images than unseen real images do reveals no more about them than any new patient would.
+"""),
+        code("""for (const audit of audits) {
+  const holdout = audit.details.dcr.holdout;
+  if (holdout === null) continue;
+  await ms.showFigure(ms.dcrHistogramFigure(`${audit.name}: ${audit.className}`, audit.details.dcr.synthetic.values, holdout.values, 'pixels in [0, 1]'));
+}"""),
+        md("""
+## Membership inference
+
+Each curve is an attack that ranks the real images by how likely they were in the training set. A curve on the diagonal learns nothing.
+"""),
+        code("""const attacks: ms.NamedAttack[] = [];
+for (const audit of audits) {
+  attacks.push({ name: `${audit.name}, distance`, attack: audit.details.distanceAttack });
+  attacks.push({ name: `${audit.name}, density ratio`, attack: audit.details.densityAttack });
+}
+await ms.showFigure(ms.membershipRocFigure('Membership inference against the training images', attacks));"""),
+        md("""
+## ε over training steps
+
+The planned curves show what each noise multiplier spends over the planned run; the DP runs' own settings are drawn as well. Fewer steps, a smaller sampling rate or more noise spend less ε, and the model learns less from each image.
+"""),
+        code("""const curves: ms.EpsilonCurveSettings[] = plannedNoiseMultipliers.map((sigma) => ({
+  name: `planned σ ${sigma}`,
+  sampleRate: plannedSampleRate,
+  noiseMultiplier: sigma,
+  steps: plannedSteps,
+  delta: plannedDelta,
+}));
+for (const audit of audits) {
+  const record = audit.privacy;
+  if (record !== null && record.steps > 0) {
+    curves.push({ name: `${audit.name} (σ ${record.noiseMultiplier.toFixed(3)})`, sampleRate: record.sampleRate, noiseMultiplier: record.noiseMultiplier, steps: record.steps, delta: record.delta });
+  }
+}
+await ms.showFigure(ms.epsilonCurveFigure(curves));"""),
+        md("""
+## Utility against ε
+
+AUROC on the REAL test split of the classifier trained on real and synthetic images, and of the one trained with synthetic images in place of the real rare-class images. A run without DP-SGD is shown as non-private.
+"""),
+        code("""for (const arm of ['real+synthetic', 'synthetic-only']) {
+  const points: ms.UtilityPoint[] = [];
+  for (const audit of audits) {
+    const row = audit.utility.find((entry) => entry.arm === arm);
+    if (row === undefined || row.value === null) continue;
+    points.push({ name: audit.name, epsilon: audit.privacy === null ? null : audit.privacy.epsilon, value: row.value, lower: row.lower, upper: row.upper });
+  }
+  if (points.length > 0) await ms.showFigure(ms.utilityPrivacyFigure(`${arm}: AUROC on the REAL test split`, 'AUROC', points));
+}"""),
+        md("""
+## The release gate's verdict
+
+The checks that `medsynth release` would apply with its default policy, and why each failed one failed.
+"""),
+        code("""for (const audit of audits) {
+  console.log(`${audit.name}: ${audit.result.passed ? 'PASS' : 'FAIL'}`);
+  for (const check of audit.result.checks) console.log(`  ${check.passed ? 'pass' : 'FAIL'} ${check.name}: ${check.explanation}`);
+}"""),
     ],
 }
 

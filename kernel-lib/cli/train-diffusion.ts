@@ -21,12 +21,41 @@ export const TRAIN_DIFFUSION_OPTIONS: Record<string, OptionSpec> = {
   prediction: { type: 'string', default: 'epsilon', description: 'network target: epsilon or v_prediction' },
   seed: { type: 'number', default: 0, description: 'seed of initialisation, data order and noise' },
   'checkpoint-every': { type: 'number', default: 200, description: 'steps between checkpoints' },
+  'target-epsilon': { type: 'number', description: 'train with DP-SGD, with the noise multiplier that reaches this ε after --steps steps' },
+  'noise-multiplier': { type: 'number', description: 'train with DP-SGD with this noise multiplier σ (instead of --target-epsilon)' },
+  'sample-rate': { type: 'number', description: 'DP-SGD: Poisson sampling rate q per step, in (0, 1]; replaces --batch-size (expected batch q N)' },
+  'clip-norm': { type: 'number', default: 1, description: 'DP-SGD: L2 norm each image’s gradient is clipped to' },
+  delta: { type: 'number', default: 1e-5, description: 'DP-SGD: δ of the reported (ε, δ) guarantee' },
   'no-resume': { type: 'boolean', description: 'fail instead of resuming when the model directory has a checkpoint' },
   backend: { type: 'string', description: 'auto, node-gpu, node, wasm or cpu (default: MEDSYNTH_BACKEND or auto)' },
   help: { type: 'boolean', description: 'show this help' },
 };
 
-const SUMMARY = 'Trains a class-conditional diffusion model on the train split of an image dataset.';
+const SUMMARY = [
+  'Trains a class-conditional diffusion model on the train split of an image dataset.',
+  'With --target-epsilon or --noise-multiplier it trains with DP-SGD: each step samples every image',
+  'with probability --sample-rate, clips each image’s gradient and adds Gaussian noise; model.json records ε.',
+].join('\n');
+
+/** Returns the DP-SGD settings given on the command line, or null for non-private training. */
+function privacyOptions(o: Record<string, unknown>): Record<string, unknown> | null {
+  const targetEpsilon = o['target-epsilon'] as number | undefined;
+  const noiseMultiplier = o['noise-multiplier'] as number | undefined;
+  const sampleRate = o['sample-rate'] as number | undefined;
+  if (targetEpsilon === undefined && noiseMultiplier === undefined) {
+    if (sampleRate !== undefined) {
+      throw new Error(`train-diffusion: --sample-rate ${sampleRate} applies to DP-SGD only; add --target-epsilon or --noise-multiplier, or leave it out`);
+    }
+    return null;
+  }
+  if (targetEpsilon !== undefined && noiseMultiplier !== undefined) {
+    throw new Error(`train-diffusion: give one of --target-epsilon (${targetEpsilon}) and --noise-multiplier (${noiseMultiplier}), not both`);
+  }
+  if (sampleRate === undefined) {
+    throw new Error('train-diffusion: DP-SGD needs --sample-rate, the probability q in (0, 1] that a step samples each image (expected batch q N)');
+  }
+  return { targetEpsilon: targetEpsilon ?? null, noiseMultiplier: noiseMultiplier ?? null, sampleRate, clipNorm: o['clip-norm'], delta: o.delta };
+}
 
 export async function trainDiffusionCommand(argv: string[]): Promise<void> {
   if (argv.includes('--help')) {
@@ -34,6 +63,7 @@ export async function trainDiffusionCommand(argv: string[]): Promise<void> {
     return;
   }
   const o = parseOptions('train-diffusion', argv, TRAIN_DIFFUSION_OPTIONS);
+  const privacy = privacyOptions(o);
   const backend = await selectBackend({ backend: o.backend as string | undefined });
   const dataset = loadImageDataset(o.data as string);
   console.error(describeDataset(dataset));
@@ -57,12 +87,15 @@ export async function trainDiffusionCommand(argv: string[]): Promise<void> {
       conditionDropout: o['condition-dropout'],
       seed: o.seed,
       checkpointEvery: o['checkpoint-every'],
+      privacy,
     },
     resume: !o['no-resume'],
     onProgress: (p) => {
       if (firstStep < 0) firstStep = p.step - 1;
       lastLoss = p.loss;
-      bar.update(p.step, `loss ${p.loss.toFixed(4)} | ${Math.round(p.msPerStep)} ms/step`);
+      const epsilon = (p as { epsilon?: number }).epsilon;
+      const spent = epsilon === undefined ? '' : ` | epsilon ${epsilon.toFixed(3)}`;
+      bar.update(p.step, `loss ${p.loss.toFixed(4)}${spent} | ${Math.round(p.msPerStep)} ms/step`);
     },
   });
   bar.stop();

@@ -51,6 +51,15 @@ function differingFields(recorded: unknown, given: unknown, prefix = '', out: st
   return out;
 }
 
+function defaultNotebookRunDir(configName: string): string {
+  return path.join(findProjectRoot('openExperiment'), 'experiments', 'runs', `notebooks-${configName}`);
+}
+
+/** Returns the run directory that `openExperiment` opens for these options, without touching it. */
+export function notebookRunDirectory(options: Omit<OpenExperimentOptions, 'progress' | 'say' | 'backend'>): string {
+  return options.runDir ? path.resolve(options.runDir) : defaultNotebookRunDir(resolveNotebookConfig(options).config.name);
+}
+
 /** Builds the experiment config that `openExperiment` would use, without touching any folder. */
 export function resolveNotebookConfig(options: Omit<OpenExperimentOptions, 'runDir'>): { config: ExperimentConfig; configPath: string } {
   const projectRoot = findProjectRoot('openExperiment');
@@ -85,7 +94,7 @@ export function resolveNotebookConfig(options: Omit<OpenExperimentOptions, 'runD
 export async function openExperiment(options: OpenExperimentOptions): Promise<StageContext> {
   const { config, configPath } = resolveNotebookConfig(options);
   const backend = await selectBackend({ backend: options.backend });
-  const dir = options.runDir ? path.resolve(options.runDir) : path.join(findProjectRoot('openExperiment'), 'experiments', 'runs', `notebooks-${config.name}`);
+  const dir = options.runDir ? path.resolve(options.runDir) : defaultNotebookRunDir(config.name);
   const say = options.say ?? (() => undefined);
   const progress = options.progress ?? silentProgress;
   const data = prepareExperimentData(config);

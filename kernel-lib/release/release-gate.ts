@@ -15,7 +15,7 @@
 import { DiscriminativeResult, discriminativeScore } from '../eval/tabular/discriminative';
 import { compareTstrTrtr } from '../eval/tabular/tstr';
 import { attributeInference } from '../privacy/attribute-inference';
-import { NearestTrainingDistances, distanceToClosestRecord } from '../privacy/dcr';
+import { DcrReport, NearestTrainingDistances, distanceToClosestRecord } from '../privacy/dcr';
 import { MembershipAttackReport, densityRatioMembershipAttack, distanceMembershipAttack } from '../privacy/membership-inference';
 import { NeighbourSearchOptions } from '../privacy/nearest-neighbours';
 import {
@@ -333,12 +333,24 @@ async function attributeInferenceSummary(
   };
 }
 
+/** Per-record values behind the gate's summaries, for figures: DCR histograms and attack ROC curves. */
+export interface ReleaseGateDetails {
+  dcr: DcrReport;
+  distanceAttack: MembershipAttackReport;
+  densityAttack: MembershipAttackReport;
+}
+
 /**
  * Runs every measure and compares it with the policy. The file header lists the checks.
  * Throws `runReleaseGate: …` for invalid records (empty, non-finite, different feature counts,
  * fewer than 4 reference records) or an invalid seed or policy.
  */
 export async function runReleaseGate(request: ReleaseGateRequest): Promise<ReleaseGateResult> {
+  return (await runReleaseGateWithDetails(request)).result;
+}
+
+/** Runs the gate like runReleaseGate and also returns the per-record distances and attack scores. */
+export async function runReleaseGateWithDetails(request: ReleaseGateRequest): Promise<{ result: ReleaseGateResult; details: ReleaseGateDetails }> {
   if (request === null || typeof request !== 'object') {
     throw new Error(`${FN}: expected { synthetic, train, reference, featureSpace, seed }, got ${request}`);
   }
@@ -453,7 +465,7 @@ export async function runReleaseGate(request: ReleaseGateRequest): Promise<Relea
   }
 
   const failedChecks = checks.filter((check) => !check.passed);
-  return {
+  const result: ReleaseGateResult = {
     passed: failedChecks.length === 0,
     checks,
     failedChecks,
@@ -477,4 +489,5 @@ export async function runReleaseGate(request: ReleaseGateRequest): Promise<Relea
     license,
     notes,
   };
+  return { result, details: { dcr, distanceAttack, densityAttack } };
 }

@@ -70,6 +70,8 @@ test('run writes every file', () => {
     'state.json',
     'timings.json',
     'data.json',
+    'real/real_train_no-finding.npz',
+    'real/real_train_effusion.npz',
     'real_grid_no-finding.png',
     'real_grid_effusion.png',
     'diffusion/model.json',
