@@ -87,6 +87,10 @@ const BAD_INPUT: [string, string[], RegExp, Record<string, string>?][] = [
   ['unknown sampler', ['sample', '--model', 'model', '--class', 'lesion', '--sampler', 'euler', '--out', 'o'], /unknown sampler 'euler'; use one of ddpm, ddim, dpmsolver\+\+/],
   ['unknown spacing', ['sample', '--model', 'model', '--class', 'lesion', '--spacing', 'middle', '--steps', '2', '--out', 'o'], /middle/],
   ['missing model', ['sample', '--model', 'nomodel', '--class', 'x', '--out', 'o'], /nomodel\/model.json does not exist/],
+  ['sample rate without DP', ['train-diffusion', '--data', 'demo', '--out', 'm', '--sample-rate', '0.1'], /--sample-rate 0.1 applies to DP-SGD only/],
+  ['two DP noise settings', ['train-diffusion', '--data', 'demo', '--out', 'm', '--target-epsilon', '3', '--noise-multiplier', '1', '--sample-rate', '0.1'], /give one of --target-epsilon \(3\) and --noise-multiplier \(1\), not both/],
+  ['DP without sample rate', ['train-diffusion', '--data', 'demo', '--out', 'm', '--noise-multiplier', '1'], /DP-SGD needs --sample-rate/],
+  ['sample rate above 1', ['train-diffusion', '--data', 'demo', '--out', 'm', '--noise-multiplier', '1', '--sample-rate', '1.5', ...TINY_TRAIN], /sampleRate/],
 ];
 
 test('bad input is rejected with the value', () => {
@@ -96,6 +100,18 @@ test('bad input is rejected with the value', () => {
     assert.is(result.code, name === 'unknown command' ? 2 : 1, `${name}: exit code (stderr: ${result.stderr})`);
     assert.match(result.stderr, message, `${name}: message`);
   }
+});
+
+test('DP training records epsilon', () => {
+  const trained = medsynth(['train-diffusion', '--data', 'demo', '--out', 'dp-model', ...TINY_TRAIN, '--target-epsilon', '5', '--sample-rate', '0.05']);
+  assert.is(trained.code, 0, trained.stderr);
+  const model = JSON.parse(fs.readFileSync(path.join(work, 'dp-model', 'model.json'), 'utf8'));
+  assert.is(model.privacy.steps, 2);
+  assert.is(model.privacy.sampleRate, 0.05);
+  assert.is(model.privacy.delta, 1e-5);
+  // σ is calibrated to reach ε = 5 after the 2 planned steps, so the record sits just at or below 5.
+  assert.ok(model.privacy.epsilon <= 5 && model.privacy.epsilon > 4.5, `epsilon ${model.privacy.epsilon}`);
+  assert.match(trained.stderr, /epsilon \d\.\d{3}/);
 });
 
 test('corrupt npz is rejected', () => {
