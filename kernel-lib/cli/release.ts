@@ -69,6 +69,7 @@ export async function releaseCommand(argv: string[]): Promise<void> {
     license: records.provenance.dataset.license,
     utility: records.utility,
     sensitiveAttribute: records.sensitiveAttribute,
+    modality: records.modality,
   });
 
   const outDir = path.resolve((o.out as string | undefined) ?? records.defaultOutDir);

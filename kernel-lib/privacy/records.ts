@@ -148,3 +148,13 @@ export function checkDisjoint(
     );
   }
 }
+
+/** Returns the rows of `records` at `indices`, in that order, as a new set. */
+export function selectRecordRows(records: RecordSet, indices: ArrayLike<number>): RecordSet {
+  const { numFeatures } = records;
+  const data = new Float64Array(indices.length * numFeatures);
+  for (let i = 0; i < indices.length; i++) {
+    data.set(records.data.subarray(indices[i] * numFeatures, (indices[i] + 1) * numFeatures), i * numFeatures);
+  }
+  return { data, numRecords: indices.length, numFeatures };
+}

@@ -122,6 +122,7 @@ export async function auditImageRun(runDir: string, options: ImageRunAuditOption
     policy: options.policy,
     seed: options.seed ?? 0,
     license: records.provenance.dataset.license,
+    modality: 'images',
   });
   const model = readJson<{ privacy?: unknown }>(path.join(dir, 'diffusion', 'model.json'), 'diffusion model file', fix);
   const privacy = model.privacy === undefined || model.privacy === null ? null : DpRecordSchema.parse(model.privacy);
@@ -147,6 +148,7 @@ export function imageAuditTable(audits: readonly ImageRunAudit[]): string {
     'exact copies',
     'MIA AUC distance',
     'MIA AUC density ratio',
+    'precision / recall (real)',
     'gate',
     'AUROC real+synthetic',
     'AUROC synthetic-only',
@@ -161,6 +163,10 @@ export function imageAuditTable(audits: readonly ImageRunAudit[]): string {
       formatNumber(m.dcr.synthetic.exactCopyShare),
       formatNumber(m.membershipInference.distance.auc),
       formatNumber(m.membershipInference.densityRatio.auc),
+      m.imageFidelity === null
+        ? '–'
+        : `${formatNumber(m.imageFidelity.syntheticPrecision)} / ${formatNumber(m.imageFidelity.syntheticRecall)} ` +
+          `(${formatNumber(m.imageFidelity.realPrecision)} / ${formatNumber(m.imageFidelity.realRecall)})`,
       audit.result.passed ? 'PASS' : `FAIL (${failed})`,
       armAurocText(audit, 'real+synthetic'),
       armAurocText(audit, 'synthetic-only'),

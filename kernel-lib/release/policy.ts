@@ -16,6 +16,10 @@
  *   TSTR AUROC ≥ TRTR AUROC − `maxTstrAurocDrop` (0.10), and discriminative score ≤
  *   `maxDiscriminativeScore` (0.35), from `discriminativeFolds` (5) folds of an L2 logistic
  *   regression with penalty `l2` (1).
+ * - `imageFidelity` (images only; `enabled: false` turns it off): k-NN manifold precision and
+ *   recall (`k` 3) of the synthetic images against the --reference images. Each must reach its
+ *   factor (`minPrecisionRatio` 0.5, `minRecallRatio` 0.5) × the value of as many --train images.
+ *   The factor 0.5 is a judgement: half of what real images of the same count reach.
  * - `attributeInference.k` 5: neighbours that vote in the attribute inference attack (reported,
  *   not checked).
  * - `license.rejectNoDerivatives` true: a source licence with a NoDerivatives term (an `-ND`
@@ -64,6 +68,19 @@ export const ReleasePolicySchema = z
         discriminativeFolds: z.number().int().min(2).default(5),
         /** L2 penalty of the logistic regressions of TSTR, TRTR and the discriminative score. */
         l2: z.number().positive().default(1),
+      })
+      .strict()
+      .default({}),
+    imageFidelity: z
+      .object({
+        /** False skips the image precision and recall checks. */
+        enabled: z.boolean().default(true),
+        /** Neighbours whose distance sets each image's manifold radius. */
+        k: z.number().int().min(1).default(3),
+        /** Synthetic precision must be ≥ this factor × the precision of the --train images. */
+        minPrecisionRatio: z.number().min(0).max(1).default(0.5),
+        /** Synthetic recall must be ≥ this factor × the recall of the --train images. */
+        minRecallRatio: z.number().min(0).max(1).default(0.5),
       })
       .strict()
       .default({}),

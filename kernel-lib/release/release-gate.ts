@@ -25,10 +25,12 @@ import {
   checkMinimumRecords,
   checkRecordSet,
   checkSameFeatureCount,
+  selectRecordRows,
 } from '../privacy/records';
 import { Random } from '../util/random';
 import { log } from '../util/log';
 import { condenseNotes } from './condense-notes';
+import { ImageFidelitySummary, imageFidelityChecks } from './image-fidelity-check';
 import { DEFAULT_RELEASE_POLICY, ReleasePolicy, licenseForbidsDerivatives, parseReleasePolicy } from './policy';
 import { LabelledTable, SensitiveAttributeSets } from './release-records';
 import { ReleaseRole } from './release-inputs';
@@ -41,6 +43,8 @@ export const RELEASE_CHECK_NAMES = [
   'membership-auc-density-ratio',
   'tstr-auroc',
   'discriminative-score',
+  'image-precision',
+  'image-recall',
 ] as const;
 export type ReleaseCheckName = (typeof RELEASE_CHECK_NAMES)[number];
 
@@ -53,6 +57,8 @@ export const RELEASE_CHECK_COMPARISONS: Record<ReleaseCheckName, '≥' | '≤' |
   'membership-auc-density-ratio': '≤',
   'tstr-auroc': '≥',
   'discriminative-score': '≤',
+  'image-precision': '≥',
+  'image-recall': '≥',
 };
 
 /** One comparison of a measure with the policy. A measure that could not be computed has value NaN and fails. */
@@ -79,6 +85,8 @@ export interface ReleaseGateRequest {
   utility?: Record<ReleaseRole, LabelledTable> | null;
   /** Records for attribute inference (EHR sex); null or left out for none. */
   sensitiveAttribute?: SensitiveAttributeSets | null;
+  /** 'images' adds the image precision and recall checks; left out for other records. */
+  modality?: 'ehr' | 'images';
   /** Block sizes of the nearest-neighbour searches. */
   search?: Omit<NeighbourSearchOptions, 'k'>;
 }
@@ -141,6 +149,8 @@ export interface ReleaseMetrics {
   membershipInference: { distance: MembershipSummary; densityRatio: MembershipSummary };
   attributeInference: AttributeInferenceSummary | null;
   utility: UtilitySummary | null;
+  /** Image precision and recall; null for other records or when skipped. */
+  imageFidelity: ImageFidelitySummary | null;
 }
 
 export interface ReleaseGateResult {
@@ -175,15 +185,6 @@ function summarizeMembership(report: MembershipAttackReport): MembershipSummary 
   return { auc: report.auc, advantage: report.advantage, numMembers: report.numMembers, numNonMembers: report.numNonMembers };
 }
 
-/** Rows of `records` at `indices`, in that order. */
-function selectRecords(records: RecordSet, indices: ArrayLike<number>): RecordSet {
-  const { numFeatures } = records;
-  const data = new Float64Array(indices.length * numFeatures);
-  for (let i = 0; i < indices.length; i++) {
-    data.set(records.data.subarray(indices[i] * numFeatures, (indices[i] + 1) * numFeatures), i * numFeatures);
-  }
-  return { data, numRecords: indices.length, numFeatures };
-}
 
 const format = (value: number) => (Number.isFinite(value) ? Number(value.toPrecision(4)).toString() : String(value));
 
@@ -411,8 +412,8 @@ export async function runReleaseGateWithDetails(request: ReleaseGateRequest): Pr
     ...description,
     synthetic,
     members: train,
-    nonMembers: selectRecords(reference, order.subarray(0, half)),
-    reference: selectRecords(reference, order.subarray(half)),
+    nonMembers: selectRecordRows(reference, order.subarray(0, half)),
+    reference: selectRecordRows(reference, order.subarray(half)),
   });
   notes.push(
     `the density-ratio attack scores ${half} of the ${reference.numRecords} --reference records as non-members and estimates ` +
@@ -464,6 +465,26 @@ export async function runReleaseGateWithDetails(request: ReleaseGateRequest): Pr
     notes.push('no labelled tables were given, so the utility checks did not run');
   }
 
+  let imageFidelity: ImageFidelitySummary | null = null;
+  if (request.modality === 'images') {
+    if (!policy.imageFidelity.enabled) {
+      notes.push('image precision and recall were turned off by the policy (imageFidelity.enabled is false)');
+    } else {
+      log.debug(`${FN}: image precision and recall`);
+      const fidelity = imageFidelityChecks(synthetic, train, reference, policy.imageFidelity, seed);
+      if ('skipped' in fidelity) {
+        notes.push(fidelity.skipped);
+      } else {
+        checks.push(...fidelity.checks);
+        imageFidelity = fidelity.summary;
+        notes.push(
+          `image precision and recall compare ${fidelity.summary.setSize} synthetic and ${fidelity.summary.setSize} --train images, ` +
+            `drawn with the seed to equal size, against all ${reference.numRecords} --reference images in the pixel space above`,
+        );
+      }
+    }
+  }
+
   const failedChecks = checks.filter((check) => !check.passed);
   const result: ReleaseGateResult = {
     passed: failedChecks.length === 0,
@@ -481,6 +502,7 @@ export async function runReleaseGateWithDetails(request: ReleaseGateRequest): Pr
       membershipInference: { distance: summarizeMembership(distanceAttack), densityRatio: summarizeMembership(densityAttack) },
       attributeInference: attribute,
       utility,
+      imageFidelity,
     },
     featureSpace: description,
     counts: { synthetic: synthetic.numRecords, train: train.numRecords, reference: reference.numRecords },

@@ -209,6 +209,26 @@ function buildSections(input: ReleaseReportInput): Section[] {
     });
   }
 
+  const fidelity = metrics.imageFidelity;
+  if (fidelity !== null) {
+    sections.push({
+      title: 'Image fidelity',
+      paragraphs: [
+        `k-NN manifold precision and recall (k = ${fidelity.k}) against the --reference images, in the feature space above. ` +
+          `The --train images, drawn to the same count (${fidelity.setSize}) as the synthetic ones, give the values real images reach.`,
+      ],
+      tables: [
+        {
+          header: ['images', 'precision', 'recall'],
+          rows: [
+            ['synthetic', formatMeasure(fidelity.syntheticPrecision), formatMeasure(fidelity.syntheticRecall)],
+            ['--train (real)', formatMeasure(fidelity.realPrecision), formatMeasure(fidelity.realRecall)],
+          ],
+        },
+      ],
+    });
+  }
+
   sections.push({
     title: 'Policy',
     paragraphs: [`Seed ${result.seed}.`],

@@ -20,6 +20,7 @@ test('policy defaults', () => {
     exactCopies: { maxShare: 0 },
     membershipInference: { maxAuc: 0.55 },
     utility: { enabled: true, maxTstrAurocDrop: 0.1, maxDiscriminativeScore: 0.35, discriminativeFolds: 5, l2: 1 },
+    imageFidelity: { enabled: true, k: 3, minPrecisionRatio: 0.5, minRecallRatio: 0.5 },
     attributeInference: { k: 5 },
     license: { rejectNoDerivatives: true },
   });
