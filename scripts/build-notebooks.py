@@ -339,14 +339,14 @@ Synthetic images are made to be shared, so before sharing, the question is how m
 - **DP-SGD:** a model trained with differentially private SGD has a guarantee (ε, δ) that does not depend on any attack. The RDP accountant gives ε after each step;
 - **utility:** what the privacy costs, as AUROC of the classifiers on the REAL test split.
 
-`runDir` is the run to audit (by default the run of notebooks 01–04); `dpRunDirs` adds runs of the same setting trained with DP-SGD, such as `medsynth run pneumoniamnist-rare50-dp`.
+`runDir` is the run to audit (by default the run of notebooks 01–04); `compareRunDirs` adds runs of the same setting to set beside it, such as the DP-SGD run `medsynth run pneumoniamnist-rare50-dp` and its non-private twin `pneumoniamnist-rare50-small`.
 """),
         code("""// Parameters: `medsynth notebook run <this notebook> -p name=value` replaces them.
 let datasetPath: string | null = null; // as in notebooks 01-04; picks their run when runDir is null
 let runDir: string | null = null; // an image run that has generated synthetic images; null: the run of notebooks 01-04
 let seed = 0; // seed of the attacks' random splits
 let overrides: Record<string, unknown> = {}; // as in notebooks 01-04; picks their run when runDir is null
-let dpRunDirs: string[] = []; // runs of the same setting trained with DP-SGD
+let compareRunDirs: string[] = []; // runs of the same setting to audit beside it, such as its DP-SGD and non-private twins
 let plannedSampleRate = 0.0296; // DP-SGD settings to plan: Poisson sampling rate q
 let plannedSteps = 600; // ... number of steps
 let plannedNoiseMultipliers: number[] = [0.75, 1, 1.5, 2]; // ... noise multipliers σ to compare
@@ -358,7 +358,7 @@ await ms.selectBackend({ backend: backend });
 // tslab does not resolve shorthand properties ({ seed }) that name another cell's variable: spell them out.
 const auditedRun = ms.notebookRunDirectory({ datasetPath: datasetPath, runDir: runDir, seed: seed, overrides: overrides });
 const audits: ms.ImageRunAudit[] = [];
-for (const dir of [auditedRun, ...dpRunDirs]) {
+for (const dir of [auditedRun, ...compareRunDirs]) {
   audits.push(await ms.auditImageRun(dir, { seed: seed }));
   console.log(`audited ${dir}`);
 }
