@@ -461,7 +461,7 @@ export async function runReleaseGateWithDetails(request: ReleaseGateRequest): Pr
     const result = utilityChecks(request.utility, policy, seed);
     checks.push(...result.checks);
     utility = result.summary;
-  } else {
+  } else if (request.modality !== 'images') {
     notes.push('no labelled tables were given, so the utility checks did not run');
   }
 

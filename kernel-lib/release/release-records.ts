@@ -296,7 +296,7 @@ function loadImages(
     utility: null,
     sensitiveAttribute: null,
     defaultOutDir: synthetic.format === 'npz' ? path.dirname(synthetic.file) : synthetic.folder,
-    notes: ['utility checks (TSTR, discriminative score) apply to EHR inputs with outcome labels only, so none ran for images'],
+    notes: ['TSTR and the discriminative score apply to EHR inputs with outcome labels only; images get the image precision and recall checks instead'],
   };
 }
 
