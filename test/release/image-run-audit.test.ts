@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ImageRunAudit, auditImageRun, imageAuditTable } from '../../kernel-lib/release/image-run-audit';
 import { makeTempDir, uninterruptedTinyRun } from '../experiment/tiny-experiment';
+import { rejectionMessage } from '../helpers/rejection';
 
 let runDir: string;
 let audit: ImageRunAudit;
@@ -12,15 +13,6 @@ test.before(async () => {
   runDir = await uninterruptedTinyRun();
   audit = await auditImageRun(runDir);
 });
-
-async function messageOf(work: () => Promise<unknown>): Promise<string> {
-  try {
-    await work();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return '';
-}
 
 test('audit reads the rare class', () => {
   assert.is(audit.className, 'effusion');
@@ -79,13 +71,13 @@ test('run without synthetic images rejected', async () => {
   const copy = path.join(makeTempDir('medsynth-audit-'), 'run');
   fs.cpSync(runDir, copy, { recursive: true });
   fs.rmSync(path.join(copy, 'synthetic'), { recursive: true, force: true });
-  const message = await messageOf(() => auditImageRun(copy));
+  const message = await rejectionMessage(() => auditImageRun(copy));
   assert.match(message, `the synthetic images ${path.join(copy, 'synthetic', 'synthetic_seed0.npz')} are missing`);
 });
 
 test('missing run directory rejected', async () => {
   const missing = path.join(makeTempDir('medsynth-audit-'), 'nowhere');
-  const message = await messageOf(() => auditImageRun(missing));
+  const message = await rejectionMessage(() => auditImageRun(missing));
   assert.match(message, `run manifest ${path.join(missing, 'manifest.json')} is missing`);
 });
 

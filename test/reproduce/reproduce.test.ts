@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { hashFile } from '../../kernel-lib/data/file-hash';
 import { checkRecordedDatasetFiles, reproduceRun } from '../../kernel-lib/experiment/reproduce';
 import { makeTempDir, uninterruptedTinyRun } from '../experiment/tiny-experiment';
+import { rejectionMessage } from '../helpers/rejection';
 
 const CLI = path.join(__dirname, '..', '..', '..', 'bin', 'medsynth.js');
 const TAMPERED_METRIC = 'arms[real-only].metrics.sensitivity.value';
@@ -114,22 +115,13 @@ test('reproduce.json records the tampered metric', () => {
   assert.ok(Math.abs((row!.recorded as number) - (row!.reproduced as number) - 0.01) < 1e-12, `expected a difference of 0.01, got ${JSON.stringify(row)}`);
 });
 
-async function messageOf(work: () => Promise<unknown>): Promise<string> {
-  try {
-    await work();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return '';
-}
-
 test('early reproduction compares on resume', async () => {
   const dir = copyRecordedRun('unfinished');
   const metricsPath = path.join(dir, 'metrics.json');
   const recordedMetrics = fs.readFileSync(metricsPath);
   fs.rmSync(metricsPath);
   const runsDir = makeTempDir('medsynth-runs-');
-  const message = await messageOf(() => reproduceRun({ runDir: dir, runsDir, runId: 'early' }));
+  const message = await rejectionMessage(() => reproduceRun({ runDir: dir, runsDir, runId: 'early' }));
   const reproducedDir = path.join(runsDir, 'early');
   assert.match(message, `still has no metrics.json`);
   assert.match(message, `--resume ${reproducedDir}`);
@@ -149,7 +141,7 @@ test('resume of another run rejected', async () => {
     manifest.config.seeds = [7];
   });
   const resumeDir = path.join(faithfulRunsDir, 'reproduced');
-  const message = await messageOf(() => reproduceRun({ runDir: dir, resumeDir }));
+  const message = await rejectionMessage(() => reproduceRun({ runDir: dir, resumeDir }));
   assert.match(message, `the config in ${path.join(resumeDir, 'manifest.json')} differs from the recorded one`);
 });
 
