@@ -62,7 +62,7 @@ export function membershipRocFigure(title: string, attacks: readonly NamedAttack
       name: `${name} (AUC ${attack.auc.toFixed(3)})`,
       x: Array.from(roc.fpr),
       y: Array.from(roc.tpr),
-      line: { color: COLOURS[k % COLOURS.length], shape: 'hv' },
+      line: { color: COLOURS[k % COLOURS.length] },
     };
   });
   data.push({ type: 'scatter', mode: 'lines', name: 'chance', x: [0, 1], y: [0, 1], line: { color: '#999', dash: 'dot' } });
@@ -70,10 +70,12 @@ export function membershipRocFigure(title: string, attacks: readonly NamedAttack
     data,
     layout: {
       title: { text: title },
-      xaxis: { title: { text: 'false positive rate (non-members flagged)' }, range: [0, 1] },
-      yaxis: { title: { text: 'true positive rate (members found)' }, range: [0, 1] },
-      height: 420,
-      width: 520,
+      xaxis: { title: { text: 'false positive rate (non-members flagged)' }, range: [0, 1], constrain: 'domain' },
+      yaxis: { title: { text: 'true positive rate (members found)' }, range: [0, 1], scaleanchor: 'x' },
+      // Below the square plot, the legend leaves it the figure's full width.
+      legend: { orientation: 'h', x: 0, y: -0.2, yanchor: 'top' },
+      height: 640,
+      width: 620,
     },
   };
 }
