@@ -162,7 +162,7 @@ export async function reproduceRun(options: ReproduceRunOptions): Promise<Reprod
   const manifestPath = path.join(recordedDir, 'manifest.json');
   const manifest = readJsonFile<RecordedManifest>(manifestPath, 'run manifest');
   // The recorded metrics are read after the re-run, so a reproduction may start while the
-  // recorded run is still going; a malformed file is still refused before any work.
+  // recorded run is still going. A malformed file is still rejected before any work.
   const recordedMetricsPath = path.join(recordedDir, 'metrics.json');
   const recordedFinished = fs.existsSync(recordedMetricsPath);
   if (recordedFinished) readJsonFile<unknown>(recordedMetricsPath, 'metrics file');

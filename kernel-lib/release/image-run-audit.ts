@@ -16,15 +16,12 @@ import * as path from 'path';
 import { parseExperimentConfig } from '../experiment/config';
 import { prepareExperimentData } from '../experiment/prepare-data';
 import { fileSafeClassName, writeRealImageSplits } from '../experiment/stages/real-splits';
-import { DpRecordSchema } from '../pipelines/image-diffusion-config';
+import { DpRecord, DpRecordSchema } from '../pipelines/image-diffusion-config';
 import { makeDirectory } from '../util/make-directory';
 import { log } from '../util/log';
 import { ReleasePolicy } from './policy';
 import { ReleaseGateDetails, ReleaseGateResult, runReleaseGateWithDetails } from './release-gate';
 import { ReleaseRecords, loadReleaseRecords } from './release-records';
-
-/** The privacy guarantee recorded in a DP model's model.json. */
-export type DpRecord = ReturnType<typeof DpRecordSchema.parse>;
 
 /** AUROC of one arm on the REAL test split, with its 95% bootstrap interval. */
 export interface ArmAuroc {
@@ -125,7 +122,17 @@ export async function auditImageRun(runDir: string, options: ImageRunAuditOption
     modality: 'images',
   });
   const model = readJson<{ privacy?: unknown }>(path.join(dir, 'diffusion', 'model.json'), 'diffusion model file', fix);
-  const privacy = model.privacy === undefined || model.privacy === null ? null : DpRecordSchema.parse(model.privacy);
+  let privacy: DpRecord | null = null;
+  if (model.privacy !== undefined && model.privacy !== null) {
+    const parsed = DpRecordSchema.safeParse(model.privacy);
+    if (!parsed.success) {
+      throw new Error(
+        `auditImageRun: the privacy record in ${path.join(dir, 'diffusion', 'model.json')} is invalid (${parsed.error.issues[0].path.join('.')}: ` +
+          `${parsed.error.issues[0].message}); retrain the model, because ε cannot be trusted from an edited record`,
+      );
+    }
+    privacy = parsed.data;
+  }
   return { runDir: dir, name: config.name, className, seed, privacy, records, result, details, utility: armAurocs(dir) };
 }
 

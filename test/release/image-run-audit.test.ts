@@ -67,6 +67,17 @@ test('privacy record is read from model.json', async () => {
   assert.match(imageAuditTable([dp]), '| 0.50 (0.00001) |');
 });
 
+test('invalid privacy record rejected', async () => {
+  const copy = path.join(makeTempDir('medsynth-audit-'), 'run');
+  fs.cpSync(runDir, copy, { recursive: true });
+  const modelFile = path.join(copy, 'diffusion', 'model.json');
+  const model = JSON.parse(fs.readFileSync(modelFile, 'utf8'));
+  model.privacy = { noiseMultiplier: 1.1, sampleRate: 0.01, clipNorm: 1, delta: 1e-5, datasetSize: 100, steps: 3, epsilon: -1, conversion: 'improved' };
+  fs.writeFileSync(modelFile, JSON.stringify(model));
+  const message = await rejectionMessage(() => auditImageRun(copy));
+  assert.match(message, `the privacy record in ${modelFile} is invalid (epsilon:`);
+});
+
 test('run without synthetic images rejected', async () => {
   const copy = path.join(makeTempDir('medsynth-audit-'), 'run');
   fs.cpSync(runDir, copy, { recursive: true });
