@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       schedule: makeNoiseSchedule({}),
       predictionType: 'epsilon',
       paramSpecs: trajectoryTransformerParamSpecs(config),
-      forward: (params, x, t, y) => trajectoryTransformerForward(config, params, x as tf.Tensor3D, t, y),
+      forward: (params, x, t, y) => trajectoryTransformerForward(config, params, x as tf.Tensor3D, t, y as tf.Tensor1D | null),
       data: {
         count: 512,
         sampleShape: [24, config.channels],

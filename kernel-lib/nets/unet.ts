@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2d, conv2dSpecs, embedding, embeddingSpecs, groupNorm, groupNormSpecs, linear, linearSpecs, silu, upsampleNearest2x } from './layers';
 import { timestepEmbedding } from './embeddings';
-import { ParamSpec, Params, countParams } from './params';
+import { ParamSpec, Params, countParams, param } from './params';
 import { attention, attentionSpecs } from './attention';
 
 /**
@@ -16,6 +16,12 @@ import { attention, attentionSpecs } from './attention';
  * embedding (a table with one extra, last, row: the null class for classifier-free
  * guidance) is added inside every residual block after its first convolution.
  *
+ * A network with `contextDim > 0` is conditioned on a float vector instead, such as a
+ * report's text embedding: Linear → SiLU → Linear maps it to the embedding size and the
+ * result is added to the timestep embedding, like the class embedding. The parameter
+ * `context.null` [1, contextDim] is the learned "no condition" vector for classifier-free
+ * guidance: training replaces dropped rows with it, and sampling passes it as the null row.
+ *
  * Images whose sides are not multiples of 2^levels are zero-padded at the bottom and
  * right and the output cropped back, so 28×28 inputs run at 32×32 inside.
  */
@@ -28,6 +34,8 @@ export interface UNetConfig {
   embeddingDim: number;
   /** Number of real classes; the table has numClasses + 1 rows (last: null class). 0 for an unconditional model. */
   numClasses: number;
+  /** Size of a float conditioning vector (e.g. a text embedding); 0 or absent for none. Exclusive with numClasses. */
+  contextDim?: number;
   /** GroupNorm groups; every width must be divisible by it. */
   normGroups: number;
   /** Self-attention between the two middle residual blocks, at the lowest resolution. */
@@ -35,6 +43,9 @@ export interface UNetConfig {
   inChannels: number;
   outChannels: number;
 }
+
+/** Name of the learned null context vector, [1, contextDim]. */
+export const CONTEXT_NULL_PARAM = 'context.null';
 
 /** Returns the configuration of the PyTorch benchmark peer's network (880,481 parameters with 4 classes). */
 export function referenceUNetConfig(numClasses = 4): UNetConfig {
@@ -56,6 +67,11 @@ export function validateUNetConfig(config: UNetConfig): void {
     fail(`embeddingDim must be an even integer >= 2, got ${config.embeddingDim}`);
   }
   if (!Number.isInteger(config.numClasses) || config.numClasses < 0) fail(`numClasses must be an integer >= 0, got ${config.numClasses}`);
+  const contextDim = config.contextDim ?? 0;
+  if (!Number.isInteger(contextDim) || contextDim < 0) fail(`contextDim must be an integer >= 0, got ${config.contextDim}`);
+  if (contextDim > 0 && config.numClasses > 0) {
+    fail(`a network takes class labels (numClasses ${config.numClasses}) or a context vector (contextDim ${contextDim}), not both; set one to 0`);
+  }
   if (!Number.isInteger(config.inChannels) || config.inChannels < 1) fail(`inChannels must be an integer >= 1, got ${config.inChannels}`);
   if (!Number.isInteger(config.outChannels) || config.outChannels < 1) fail(`outChannels must be an integer >= 1, got ${config.outChannels}`);
 }
@@ -89,6 +105,11 @@ export function unetParamSpecs(config: UNetConfig): ParamSpec[] {
   const { widths, numResBlocks, embeddingDim: e } = config;
   const specs: ParamSpec[] = [...linearSpecs('time.linear1', e, e), ...linearSpecs('time.linear2', e, e)];
   if (config.numClasses > 0) specs.push(...embeddingSpecs('label', config.numClasses + 1, e));
+  const contextDim = config.contextDim ?? 0;
+  if (contextDim > 0) {
+    specs.push(...linearSpecs('context.linear1', contextDim, e), ...linearSpecs('context.linear2', e, e));
+    specs.push({ name: CONTEXT_NULL_PARAM, shape: [1, contextDim], init: { kind: 'zeros' } });
+  }
   specs.push(...conv2dSpecs('input', config.inChannels, widths[0], 3));
 
   let channels = widths[0];
@@ -123,11 +144,23 @@ export function unetParamCount(config: UNetConfig): number {
 
 /**
  * Runs the network.
- * x: [batch, height, width, inChannels]; timesteps: int32 [batch]; labels: int32 [batch]
- * with values in [0, numClasses], numClasses being the null class (null for an
- * unconditional network). Returns [batch, height, width, outChannels].
+ * x: [batch, height, width, inChannels]; timesteps: int32 [batch]; condition: for a
+ * class-conditional network int32 labels [batch] with values in [0, numClasses],
+ * numClasses being the null class; for a context network float [batch, contextDim];
+ * null for an unconditional network. contextDropMask (context networks, training only):
+ * float [batch], 1 where the row is replaced by the learned null vector, 0 where it is kept.
+ * Returns [batch, height, width, outChannels].
  */
-export function unetForward(config: UNetConfig, params: Params, x: tf.Tensor4D, timesteps: tf.Tensor1D, labels: tf.Tensor1D | null): tf.Tensor4D {
+export function unetForward(
+  config: UNetConfig,
+  params: Params,
+  x: tf.Tensor4D,
+  timesteps: tf.Tensor1D,
+  condition: tf.Tensor | null,
+  contextDropMask: tf.Tensor1D | null = null,
+): tf.Tensor4D {
+  const contextDim = config.contextDim ?? 0;
+  const labels = contextDim > 0 ? null : (condition as tf.Tensor1D | null);
   if (x.rank !== 4 || x.shape[3] !== config.inChannels) {
     throw new Error(
       `unetForward: expected images [batch, height, width, ${config.inChannels}], got [${x.shape}]; ` +
@@ -135,6 +168,17 @@ export function unetForward(config: UNetConfig, params: Params, x: tf.Tensor4D, 
     );
   }
   const batch = x.shape[0];
+  if (contextDim > 0) {
+    if (!condition || condition.rank !== 2 || condition.shape[0] !== batch || condition.shape[1] !== contextDim) {
+      throw new Error(
+        `unetForward: this network is conditioned on context vectors [batch, ${contextDim}], got ${condition ? `[${condition.shape}]` : 'none'}; ` +
+          `pass one vector per image (the learned '${CONTEXT_NULL_PARAM}' for no condition)`,
+      );
+    }
+    if (contextDropMask && (contextDropMask.rank !== 1 || contextDropMask.shape[0] !== batch)) {
+      throw new Error(`unetForward: contextDropMask must be [${batch}], got [${contextDropMask.shape}]`);
+    }
+  }
   if (timesteps.rank !== 1 || timesteps.shape[0] !== batch || (labels && (labels.rank !== 1 || labels.shape[0] !== batch))) {
     throw new Error(
       `unetForward: timesteps [${timesteps.shape}] and labels [${labels ? labels.shape : 'none'}] must each have one entry per image (${batch})`,
@@ -155,6 +199,15 @@ export function unetForward(config: UNetConfig, params: Params, x: tf.Tensor4D, 
     if (config.numClasses > 0) {
       if (!labels) throw new Error('unetForward: this network is class-conditional; pass labels (the null class is numClasses)');
       emb = tf.add(emb, embedding(params, 'label', labels));
+    }
+    if (contextDim > 0) {
+      let context = condition as tf.Tensor2D;
+      if (contextDropMask) {
+        // [batch, 1]: rows with mask 1 become the learned null vector, so it receives gradients.
+        const drop = tf.reshape(contextDropMask, [batch, 1]);
+        context = tf.add(tf.mul(context, tf.sub(1, drop)), tf.mul(param(params, CONTEXT_NULL_PARAM), drop));
+      }
+      emb = tf.add(emb, linear(params, 'context.linear2', silu(linear(params, 'context.linear1', context))));
     }
     const embActivated = silu(emb);
 

@@ -28,9 +28,26 @@ export interface TrainingData {
   fillBatch(indices: Int32Array, out: Float32Array): void;
   /** Class of each row, [count], or null for an unconditional model. */
   labels: Int32Array | null;
+  /**
+   * Float conditioning vector of each row (e.g. a report's text embedding), instead of labels:
+   * `values` is [count, dim]. Condition dropout then replaces a row with the network's learned
+   * null vector through the forward function's `contextDropMask`.
+   */
+  contexts?: { dim: number; values: Float32Array } | null;
 }
 
-export type ForwardFn = (params: Params, xt: tf.Tensor, timesteps: tf.Tensor1D, condition: tf.Tensor1D | null) => tf.Tensor;
+/**
+ * The network as the trainer sees it. condition: int32 labels [batch], float contexts
+ * [batch, dim] or null; contextDropMask: float [batch], 1 where a context row is dropped
+ * (context data only, otherwise null).
+ */
+export type ForwardFn = (
+  params: Params,
+  xt: tf.Tensor,
+  timesteps: tf.Tensor1D,
+  condition: tf.Tensor | null,
+  contextDropMask?: tf.Tensor1D | null,
+) => tf.Tensor;
 
 export interface DiffusionTrainerOptions {
   schedule: NoiseSchedule;
@@ -137,6 +154,17 @@ export class DiffusionTrainer {
       const batchLabels = Int32Array.from(indices, (i) => (data.labels as Int32Array)[i]);
       labels = dropConditionForTraining(batchLabels, this.options.nullClass as number, this.options.conditionDropout, this.noiseRng);
     }
+    let contexts: Float32Array | null = null;
+    let dropMask: Float32Array | null = null;
+    if (data.contexts) {
+      const { dim, values } = data.contexts;
+      contexts = new Float32Array(batchSize * dim);
+      dropMask = new Float32Array(batchSize);
+      for (let i = 0; i < batchSize; i++) {
+        contexts.set(values.subarray(indices[i] * dim, (indices[i] + 1) * dim), i * dim);
+        dropMask[i] = this.noiseRng.uniform() < this.options.conditionDropout ? 1 : 0;
+      }
+    }
 
     // 2. Timesteps t ~ U{0 … T−1} and noise ε ~ N(0, I).
     const timesteps = new Int32Array(batchSize);
@@ -152,8 +180,9 @@ export class DiffusionTrainer {
       const xt = addNoise(schedule, x0, noise, timesteps);
       const target = trainingTarget(schedule, x0, noise, timesteps, predictionType);
       const t = tf.tensor1d(timesteps, 'int32');
-      const y = labels ? tf.tensor1d(labels, 'int32') : null;
-      return tf.variableGrads(() => diffusionLoss(this.options.forward(this.params, xt, t, y), target), variables);
+      const y = labels ? tf.tensor1d(labels, 'int32') : contexts ? tf.tensor2d(contexts, [batchSize, (data.contexts as { dim: number }).dim]) : null;
+      const mask = dropMask ? tf.tensor1d(dropMask) : null;
+      return tf.variableGrads(() => diffusionLoss(this.options.forward(this.params, xt, t, y, mask), target), variables);
     });
     const loss = value.dataSync()[0];
     value.dispose();
@@ -236,5 +265,14 @@ function validateTrainerOptions(options: DiffusionTrainerOptions): void {
       fail(`${options.data.labels.length} labels for ${options.data.count} samples; give one label per sample`);
     }
     if (options.nullClass === undefined) fail('`nullClass` is required when the data has labels');
+  }
+  if (options.data.contexts) {
+    const { dim, values } = options.data.contexts;
+    if (options.data.labels) fail('the data has both labels and context vectors; condition on one of them');
+    if (!Number.isInteger(dim) || dim < 1 || values.length !== dim * options.data.count) {
+      fail(`context vectors must be [${options.data.count}, dim] with dim >= 1, got ${values.length} values for dim ${dim}`);
+    }
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) fail(`context vector of row ${Math.floor(bad / dim)} holds ${values[bad]}; recompute the embeddings or drop that row`);
   }
 }

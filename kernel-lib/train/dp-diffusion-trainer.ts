@@ -393,6 +393,7 @@ function validateDpTrainerOptions(options: DpDiffusionTrainerOptions): void {
     throw new Error(`${fn}: ${message}`);
   };
   checkPredictionType(fn, options.predictionType);
+  if (options.data.contexts) fail('context-conditioned data (e.g. text embeddings) is not supported with DP-SGD; train with labels or without DP');
   const positiveInt = (name: string, value: number) => {
     if (!Number.isInteger(value) || value < 1) fail(`\`${name}\` must be an integer >= 1, got ${value}`);
   };

@@ -40,7 +40,7 @@ function options(overrides: Partial<DpDiffusionTrainerOptions> = {}): DpDiffusio
     schedule: makeNoiseSchedule({ numTrainTimesteps: 50 }),
     predictionType: 'epsilon',
     paramSpecs: latentMlpParamSpecs(NET),
-    forward: (params, xt, t, y) => latentMlpForward(NET, params, xt as tf.Tensor2D, t, y),
+    forward: (params, xt, t, y) => latentMlpForward(NET, params, xt as tf.Tensor2D, t, y as tf.Tensor1D | null),
     data: toyData(10),
     nullClass: 2,
     numSteps: 4,
