@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import { makeDirectory } from '../util/make-directory';
 import * as path from 'path';
 import { selectBackend } from '../backend/select';

@@ -3,9 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataset, ImageSplit, classCounts } from '../data/image-dataset';
 import { makeNoiseSchedule, NoiseSchedule } from '../diffusion/schedules';
-import { withClassifierFreeGuidance } from '../diffusion/guidance';
-import { sample, SAMPLERS } from '../diffusion/samplers';
-import { Denoiser, SamplerProgressCallback } from '../diffusion/types';
+import { Denoiser } from '../diffusion/types';
 import { UNetConfig, unetForward, unetParamSpecs } from '../nets/unet';
 import { Params, disposeParams } from '../nets/params';
 import { DiffusionTrainer, TrainingData, TrainingProgress } from '../train/diffusion-trainer';
@@ -13,8 +11,8 @@ import { DpDiffusionTrainer, resolveNoiseMultiplier } from '../train/dp-diffusio
 import { loadWeights } from '../train/checkpoint';
 import { probeTrainingStep } from '../backend/probe';
 import { activeBackend } from '../backend/select';
+import { BatchSamplingProgress, sampleImageBatches } from './sample-batches';
 import { writeJsonAtomic } from '../util/atomic-write';
-import { Random } from '../util/random';
 import { log } from '../util/log';
 import {
   ImageDiffusionModel,
@@ -275,7 +273,7 @@ export interface GenerateImagesOptions {
   timestepSpacing?: string;
   /** Images per network call (default 32; guidance doubles the rows). */
   batchSize?: number;
-  onProgress?: (progress: { done: number; total: number; step: number; steps: number; msPerStep: number }) => void;
+  onProgress?: (progress: BatchSamplingProgress) => void;
 }
 
 /**
@@ -284,49 +282,25 @@ export interface GenerateImagesOptions {
  */
 export function generateImages(loaded: LoadedImageModel, options: GenerateImagesOptions): Float32Array {
   const { model } = loaded;
-  const { classIndex, count, guidanceScale, seed } = options;
+  const { classIndex } = options;
   if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= model.classNames.length) {
     throw new Error(`generateImages: class index ${classIndex} is not one of 0 … ${model.classNames.length - 1} (${model.classNames.join(', ')})`);
   }
-  if (!Number.isInteger(count) || count < 1) throw new Error(`generateImages: count must be an integer >= 1, got ${count}`);
-  if (!(SAMPLERS as readonly string[]).includes(options.sampler)) {
-    throw new Error(`generateImages: unknown sampler '${options.sampler}'; use one of ${SAMPLERS.join(', ')}`);
-  }
 
-  const batchSize = options.batchSize ?? 32;
-  const { height, width } = model.image;
-  const out = new Float32Array(count * height * width);
-  const rng = new Random(seed);
   const nullCondition = tf.tensor1d([model.classNames.length], 'int32');
   try {
-    const denoiser = withClassifierFreeGuidance(loaded.denoiser, { guidanceScale, nullCondition });
-    for (let done = 0; done < count; done += batchSize) {
-      const n = Math.min(batchSize, count - done);
-      const condition = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
-      const onStep: SamplerProgressCallback = (p) =>
-        options.onProgress?.({ done, total: count, step: p.step, steps: p.total, msPerStep: p.msPerStep });
-
-      const result = sample({
-        sampler: options.sampler,
-        schedule: loaded.schedule,
-        denoiser,
-        shape: [n, height, width, 1],
-        condition,
-        numInferenceSteps: options.numInferenceSteps,
-        timestepSpacing: options.timestepSpacing,
-        predictionType: model.predictionType,
-        rng,
-        eta: options.eta,
-        clipSample: 1,
-        onProgress: onStep,
-      });
-
-      out.set(result.dataSync() as Float32Array, done * height * width);
-      result.dispose();
-      condition.dispose();
-    }
+    return sampleImageBatches({
+      ...options,
+      caller: 'generateImages',
+      denoiser: loaded.denoiser,
+      schedule: loaded.schedule,
+      predictionType: model.predictionType,
+      height: model.image.height,
+      width: model.image.width,
+      conditionFor: (_, n) => tf.fill([n], classIndex, 'int32'),
+      nullCondition,
+    });
   } finally {
     nullCondition.dispose();
   }
-  return out;
 }
