@@ -116,6 +116,7 @@ const CUE_RULES: readonly CueRule[] = [
   { kind: 'uncertainty', direction: 'before', source: '(?:may|might|could|can) (?:also |possibly |potentially )?(?:represent|reflect|be|indicate|relate to|correspond to|suggest|have|include|signify|obscure|hide)' },
   { kind: 'uncertainty', direction: 'before', source: 'possible|possibly|probable|probably|likely|presumed|presumably|perhaps|questionable|question of|questioned|suspicious (?:for|of)|suspect|suspected|suspicion (?:for|of)|concerning for|concern for|worrisome for|suggestive of|(?<!to )suggests?|(?<!to )suggesting|equivocal|indeterminate|borderline|rule out|r/o|or possibly|differential (?:diagnosis )?(?:includes?|considerations? include)' },
   { kind: 'uncertainty', direction: 'both', source: 'versus|vs\\.?' },
+  { kind: 'uncertainty', direction: 'after', source: '(?:is |are |remains |remain )?(?:in|within) the differential(?: diagnosis)?' },
 
   // Negation.
   { kind: 'negation', direction: 'before', source: 'no|not|without|negative for|free of|clear of|absence of|absent|resolution of|no longer|none|nor|neither|rather than|instead of|denies' },
@@ -165,13 +166,16 @@ export function emptyFindingLabels(status: FindingStatus = 'absent'): FindingLab
 /**
  * Splits report text into sentences at `.`, `!` or `?` followed by white space, and at
  * line breaks. Decimal numbers and the abbreviations "vs.", "e.g.", "i.e." and
- * "approx." do not end a sentence. List numbers such as "2." are dropped.
+ * "approx." do not end a sentence. List numbers such as "2." are dropped, also when
+ * they follow a sentence that has no full stop.
  */
 export function splitSentences(text: string): string[] {
   if (typeof text !== 'string') throw new Error(`splitSentences: \`text\` must be a string, got ${typeof text}`);
   return text
     .split(/(?<=[.!?])(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bapprox\.)\s+|\s*[\r\n]+\s*/i)
     .map((sentence) => sentence.replace(/\s+/g, ' ').trim())
+    // A list number run into the previous sentence ("… intact 2. Next …") is dropped.
+    .map((sentence) => sentence.replace(/([a-z])\s+\d{1,2}[.)]$/i, '$1'))
     .filter((sentence) => /[a-z]/i.test(sentence) && !/^\d+[.)]?$/.test(sentence));
 }
 

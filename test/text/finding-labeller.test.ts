@@ -75,6 +75,7 @@ test('uncertainty cues', () => {
     ['Findings are suspicious for consolidation.', { consolidation: 'uncertain' }],
     ['A small effusion cannot be ruled out.', { 'pleural effusion': 'uncertain' }],
     ['Atelectasis versus pneumonia at the right base.', { atelectasis: 'uncertain', pneumonia: 'uncertain' }],
+    ['Pneumonia remains in the differential.', { pneumonia: 'uncertain' }],
   ]);
 });
 
@@ -146,6 +147,7 @@ test('splitSentences keeps decimals and abbreviations', () => {
     'Old fracture.',
   ]);
   assert.equal(splitSentences('   '), []);
+  assert.equal(splitSentences('Bones intact 1. No effusion.'), ['Bones intact', 'No effusion.']);
 });
 
 test('isNormalReport needs nothing positive', () => {
