@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   reproduce: { summary: 'rerun a recorded run from its manifest and compare every metric with the recorded one', run: (argv) => import('./reproduce').then((m) => m.reproduceCommand(argv)) },
   ehr: { summary: "generate synthetic ICU patients from a trained EHR model ('ehr generate --model <dir> --condition death=1')", run: (argv) => import('./ehr').then((m) => m.ehrCommand(argv)) },
   release: { summary: 'check a synthetic dataset for re-identification risk and utility against a policy; writes a report and a dataset card', run: (argv) => import('./release').then((m) => m.releaseCommand(argv)) },
+  'report-image': {
+    summary: 'text and images: CLIP-style report encoder, retrieval, report-conditioned generation and report variations',
+    run: (argv) => import('./report-image').then((m) => m.reportImageCommand(argv)),
+  },
   notebook: { summary: "execute a notebook headless through the tslab kernel ('notebook run <file.ipynb>')", run: async (argv) => (await import('./notebook')).notebookCommand(argv) },
 };
 

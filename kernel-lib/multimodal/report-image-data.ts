@@ -49,7 +49,7 @@ export function loadReportImageData(source: ReportImageSource, seed: number): Re
 
 function loadIuXrayPairs(source: Extract<ReportImageSource, { kind: 'iu-xray' }>, seed: number): ReportImageData {
   const dataset = loadImageDataset(source.images);
-  const classNames = [...WEAK_IMAGE_CLASSES];
+  const classNames: string[] = [...WEAK_IMAGE_CLASSES];
   if (dataset.classNames.length !== classNames.length || dataset.classNames.some((name, i) => name !== classNames[i])) {
     throw new Error(
       `loadReportImageData: images ${source.images} have classes ${JSON.stringify(dataset.classNames)}; ` +

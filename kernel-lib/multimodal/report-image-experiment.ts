@@ -249,8 +249,8 @@ function agreementStage(
       results.push({
         guidanceScale,
         agreement: mean(perReportAgreement),
-        low: interval.low,
-        high: interval.high,
+        low: interval.lower,
+        high: interval.upper,
         images: predicted.length,
         perClass: data.classNames.map((className, c) => {
           const rows = perReportAgreement.filter((_, r) => reportClasses[r] === c);
