@@ -93,7 +93,8 @@ export function trainClip(options: ClipTrainingOptions): ClipTrainingResult {
   const rng = new Random(seed);
   const textParams = createParams(textEncoderParamSpecs(textConfig), rng.fork());
   const imageParams = createParams(imageEncoderParamSpecs(imageConfig), rng.fork());
-  const logitScale = tf.variable(tf.scalar(INITIAL_LOGIT_SCALE), true);
+  // tidy frees the initial scalar; the variable survives it.
+  const logitScale = tf.tidy(() => tf.variable(tf.scalar(INITIAL_LOGIT_SCALE), true));
   const variables = new Map<string, tf.Variable>();
   for (const [name, v] of textParams) variables.set(TEXT_PREFIX + name, v);
   for (const [name, v] of imageParams) variables.set(IMAGE_PREFIX + name, v);
