@@ -103,7 +103,8 @@ test('training on bars retrieves the right texts', () => {
   const firstLoss = lossHistory.slice(0, 5).reduce((a, b) => a + b.loss, 0) / 5;
   const lastLoss = lossHistory.slice(-5).reduce((a, b) => a + b.loss, 0) / 5;
   assert.ok(lastLoss < 0.7 * firstLoss, `loss should fall by 30%: first five steps ${firstLoss}, last five ${lastLoss}`);
-  assert.ok(model.logitScale >= 0 && model.logitScale <= MAX_LOGIT_SCALE, `logitScale ${model.logitScale} outside [0, ln 100]`);
+  assert.ok(model.logitScale >= 0, `logitScale ${model.logitScale} below 0`);
+  assert.ok(model.logitScale <= MAX_LOGIT_SCALE, `logitScale ${model.logitScale} above ln 100`);
 
   // Held-out images (another seed) against the four query texts: chance is 1/4.
   const heldOut = toyData(32, 2);
