@@ -41,8 +41,8 @@ export function contrastiveTargets(groups: ArrayLike<number>): Float32Array {
 
 /**
  * Computes the loss above. imageEmbeddings and textEmbeddings [batch, dim] need not be
- * normalised; logitScale is a scalar tensor (a variable while training); textGroup [batch]
- * gives each row's text id, or null when every row has its own text.
+ * normalised. logitScale is a scalar tensor (a variable while training). textGroup [batch]
+ * gives each row's text id, or is null when every row has its own text.
  */
 export function clipLoss(imageEmbeddings: tf.Tensor2D, textEmbeddings: tf.Tensor2D, logitScale: tf.Tensor, textGroup: ArrayLike<number> | null): tf.Scalar {
   const [batch, dim] = imageEmbeddings.shape;

@@ -73,8 +73,8 @@ export function textGroupsFromTokenIds(tokenIds: Int32Array, maxLength: number):
  * Trains an image encoder and a text encoder jointly with the symmetric contrastive loss
  * (clip-loss.ts) and Adam.
  *
- * Each step takes a batch in seeded epoch order (EpochSampler); rows whose text ids match,
- * including one row drawn twice where two epochs meet, are positives of each other. After
+ * Each step takes a batch in seeded epoch order (EpochSampler). Rows whose text ids match are
+ * positives of each other, and so is one row drawn twice where two epochs meet. After
  * each Adam step logitScale is clamped to [0, ln 100] as by Radford et al. 2021. Checkpoints
  * hold the weights, the Adam moments and the step, so a resumed run continues with the
  * same batches and, on the same backend, the same numbers.
@@ -93,7 +93,8 @@ export function trainClip(options: ClipTrainingOptions): ClipTrainingResult {
   const rng = new Random(seed);
   const textParams = createParams(textEncoderParamSpecs(textConfig), rng.fork());
   const imageParams = createParams(imageEncoderParamSpecs(imageConfig), rng.fork());
-  const logitScale = tf.variable(tf.scalar(INITIAL_LOGIT_SCALE), true);
+  // tidy frees the initial scalar; the variable survives it.
+  const logitScale = tf.tidy(() => tf.variable(tf.scalar(INITIAL_LOGIT_SCALE), true));
   const variables = new Map<string, tf.Variable>();
   for (const [name, v] of textParams) variables.set(TEXT_PREFIX + name, v);
   for (const [name, v] of imageParams) variables.set(IMAGE_PREFIX + name, v);

@@ -22,10 +22,10 @@ export interface LabelAgreement {
 }
 
 /** Returns the rows of `embeddings` scaled to unit L2 norm, in float64; throws on NaN, infinity or a zero row. */
-function normalizedRows(owner: string, what: string, embeddings: ArrayLike<number>, dim: number): { rows: Float64Array; count: number } {
+function normalizedRows(owner: string, arrayName: string, embeddings: ArrayLike<number>, dim: number): { rows: Float64Array; count: number } {
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`${owner}: dim must be an integer >= 1, got ${dim}`);
   if (embeddings.length % dim !== 0) {
-    throw new Error(`${owner}: ${what} has ${embeddings.length} values, not a multiple of dim ${dim}; pass embeddings [count, ${dim}]`);
+    throw new Error(`${owner}: ${arrayName} has ${embeddings.length} values, not a multiple of dim ${dim}; pass embeddings [count, ${dim}]`);
   }
   const count = embeddings.length / dim;
   const rows = new Float64Array(embeddings.length);
@@ -33,10 +33,10 @@ function normalizedRows(owner: string, what: string, embeddings: ArrayLike<numbe
     let sumOfSquares = 0;
     for (let d = 0; d < dim; d++) {
       const value = embeddings[i * dim + d];
-      if (!Number.isFinite(value)) throw new Error(`${owner}: ${what} row ${i} contains ${value}; check the encoder output`);
+      if (!Number.isFinite(value)) throw new Error(`${owner}: ${arrayName} row ${i} contains ${value}; check the encoder output`);
       sumOfSquares += value * value;
     }
-    if (sumOfSquares === 0) throw new Error(`${owner}: ${what} row ${i} is all zeros and has no direction for the cosine`);
+    if (sumOfSquares === 0) throw new Error(`${owner}: ${arrayName} row ${i} is all zeros and has no direction for the cosine`);
     const scale = 1 / Math.sqrt(sumOfSquares);
     for (let d = 0; d < dim; d++) rows[i * dim + d] = embeddings[i * dim + d] * scale;
   }

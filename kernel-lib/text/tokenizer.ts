@@ -162,12 +162,12 @@ export class Tokenizer {
       throw new Error(`Tokenizer.encode: maxLength must be an integer >= 2 (room for [CLS] and [SEP]), got ${maxLength}`);
     }
     const { ids: tokens, unknownCount } = this.tokenize(text);
-    const kept = Math.min(tokens.length, maxLength - 2);
+    const keptCount = Math.min(tokens.length, maxLength - 2);
     const ids = new Int32Array(maxLength); // zeros are [PAD]
     ids[0] = CLS_ID;
-    for (let i = 0; i < kept; i++) ids[i + 1] = tokens[i];
-    ids[kept + 1] = SEP_ID;
-    return { ids, length: kept + 2, truncated: kept < tokens.length, unknownCount };
+    for (let i = 0; i < keptCount; i++) ids[i + 1] = tokens[i];
+    ids[keptCount + 1] = SEP_ID;
+    return { ids, length: keptCount + 2, truncated: keptCount < tokens.length, unknownCount };
   }
 
   /** Encodes every text into one [count, maxLength] array. */
@@ -201,6 +201,10 @@ export class Tokenizer {
     return text.trimEnd();
   }
 
+  /**
+   * Returns the vocabulary and merges as plain JSON. A vocabulary learnt from licensed reports
+   * (such as CC BY-NC-ND ones) is derived from them: write it to a run directory, not the repository.
+   */
   toJSON(): TokenizerJson {
     return { format: 'medsynth-bpe-tokenizer', version: 1, vocab: this.vocab.slice(), merges: this.merges.map(([l, r]) => [l, r]) };
   }
@@ -294,7 +298,9 @@ function comparePairs(a: { left: string; right: string }, b: { left: string; rig
 }
 
 function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 function applyMerge(symbols: string[], left: string, right: string): string[] {

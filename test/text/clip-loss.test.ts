@@ -69,7 +69,8 @@ test('targets are uniform over each group', () => {
 
 test('l2NormalizeRows gives unit rows and keeps zero rows finite', () => {
   const out = tf.tidy(() => Array.from(l2NormalizeRows(tf.tensor2d([[3, 4], [0, 0]])).dataSync()));
-  assert.ok(Math.abs(out[0] - 0.6) < 1e-6 && Math.abs(out[1] - 0.8) < 1e-6, `row 0: got ${out.slice(0, 2)}`);
+  assert.ok(Math.abs(out[0] - 0.6) < 1e-6, `row 0 column 0: expected 0.6, got ${out[0]}`);
+  assert.ok(Math.abs(out[1] - 0.8) < 1e-6, `row 0 column 1: expected 0.8, got ${out[1]}`);
   assert.equal(out.slice(2), [0, 0]);
 });
 

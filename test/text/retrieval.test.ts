@@ -30,8 +30,8 @@ test('recall at k for exact pairs', () => {
     { k: 1, value: 1 },
     { k: 2, value: 1 },
   ]);
-  // Queries at 175°, 2°, 12°: q0 ranks g2, g1, g0 (match g0 third); q1 ranks g0, g1, g2 (match
-  // g1 second); q2 ranks g1, g0, g2 (match g2 third). Recall at 1, 2, 3: 0, 1/3, 1.
+  // Queries at 175°, 2°, 12°. q0 ranks g2, g1, g0, so its match g0 is third. q1 ranks g0, g1, g2
+  // (match second), and q2 ranks g1, g0, g2 (match third). Recall at 1, 2, 3: 0, 1/3, 1.
   const swapped = recallAtK([175, 2, 12].flatMap(degrees), gallery, 2, [1, 2, 3]);
   assert.equal(swapped.map((r) => r.value), [0, 1 / 3, 1]);
 });
