@@ -30,6 +30,7 @@ export * from './data/png-folder';
 export * from './io/png';
 export * from './pipelines/image-diffusion';
 export * from './data/phantom';
+export * from './data/phantom-reports';
 export * from './data/data-check';
 export * from './data/npz';
 export * from './eval';

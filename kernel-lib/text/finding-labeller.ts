@@ -12,7 +12,8 @@
  * 2. Cut the sentence into clauses at scope terminators ("but", "however",
  *    "although", "except", ";", ", there", "and the", …). No cue reaches across one.
  * 3. Give each mention a status. A negation inside the mention ("the heart is not
- *    enlarged") makes it negative. Otherwise the nearest cue after it that looks back
+ *    enlarged") makes it negative, and a hedge inside it ("is borderline enlarged")
+ *    uncertain. Otherwise the nearest cue after it that looks back
  *    ("… has resolved", "… not excluded") decides, and failing that the nearest cue
  *    before it ("no", "possible", "no change in"). A mention with no cue is positive.
  * 4. Combine mentions and sentences per finding: positive beats uncertain, uncertain
@@ -55,7 +56,7 @@ export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 export type FindingLabels = Record<Finding, FindingStatus>;
 
-const ENLARGED = String.raw`(?:(?:is|are|appears|appear|remains|remain|has become|seems)\s+)?(?:(?:not|no longer|again|still|stably|mildly|moderately|markedly|severely|slightly|minimally|borderline|somewhat|now|at least|probably|possibly)\s+)*enlarged`;
+const ENLARGED = String.raw`(?:(?:is|are|appears|appear|remains|remain|has become|seems)\s+)?(?:(?:not|no longer|again|still|stably|mildly|moderately|markedly|severely|slightly|minimally|borderline|somewhat|now|at least|probably|possibly|clearly|definitely|significantly|substantially|considerably|massively)\s+)*enlarged`;
 
 /**
  * Regular-expression sources (matched case-insensitively on whole words) of the terms
@@ -143,7 +144,8 @@ interface Span {
 
 interface Mention extends Span {
   finding: Finding;
-  negatedInside: boolean;
+  /** Status set by a cue inside the mention ("is not enlarged", "is possibly enlarged"), or null. */
+  insideStatus: FindingStatus | null;
 }
 
 interface Cue extends Span {
@@ -235,7 +237,7 @@ function findMentions(clause: string): Mention[] {
         finding,
         start: match.index!,
         end: match.index! + match[0].length,
-        negatedInside: /\b(?:not|no longer)\b/.test(match[0]),
+        insideStatus: insideStatus(match[0]),
       });
     }
   }
@@ -261,7 +263,7 @@ function findCues(clause: string): Cue[] {
 
 /** Decides the status of one mention from the cues of its clause (step 3 of the file comment). */
 function mentionStatus(clause: string, mention: Mention, cues: Cue[]): FindingStatus {
-  if (mention.negatedInside) return 'negative';
+  if (mention.insideStatus !== null) return mention.insideStatus;
 
   const following = cues.filter((cue) => cue.direction !== 'before' && cue.start >= mention.end);
   for (const cue of following) {
@@ -279,6 +281,12 @@ function mentionStatus(clause: string, mention: Mention, cues: Cue[]): FindingSt
     if (!crossesComma && wordCount(between) <= MAX_WORDS_BEFORE) return cueStatus(nearest);
   }
   return 'positive';
+}
+
+function insideStatus(mentionText: string): FindingStatus | null {
+  if (/\b(?:not|no longer)\b/.test(mentionText)) return 'negative';
+  if (/\b(?:possibly|probably|borderline)\b/.test(mentionText)) return 'uncertain';
+  return null;
 }
 
 function cueStatus(cue: Cue): FindingStatus {

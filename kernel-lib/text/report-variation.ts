@@ -4,10 +4,9 @@
  * structures as normal, in the usual order of a chest radiograph report (heart,
  * mediastinum, lungs, pleura, bones, other, then a summary line).
  *
- * Every variation is checked with labelFindings. Each one is also compared with the
- * bank's reports: a variation never equals a whole bank report, and its longest run of
- * words shared with one bank report is returned, so a caller can judge how much text a
- * variation copies.
+ * Every variation is checked with labelFindings and never equals a whole bank report.
+ * The longest run of words it shares with one bank report is returned with it, so a
+ * caller can judge how much text a variation copies.
  *
  * NOTE: "normal" and "no other finding" refer to FINDINGS only. A sentence about
  * anything else (a device, a hernia, a lucency) counts as normal and can be drawn.
@@ -160,8 +159,8 @@ export function buildSentenceBank(reports: readonly { id: string; text: string }
  *    finding it implies, and summary lines ("no acute disease").
  * 3. Order the sentences by topic (SENTENCE_TOPICS), then by position in their reports.
  * 4. Keep the text when labelFindings finds the finding positive and nothing else
- *    positive (for 'normal': nothing positive or uncertain), the text equals no bank
- *    report, and no earlier variation; otherwise draw again.
+ *    positive. For 'normal', nothing may be positive or uncertain. The text must also
+ *    differ from every bank report and every earlier variation. Otherwise draw again.
  *
  * Throws for an unknown finding, `n` or `maxSentences` below 1, a non-integer seed, a
  * bank without a usable sentence for the finding, or when `n` distinct variations are

@@ -63,6 +63,7 @@ test('negation cues after the term', () => {
     ['Pneumothorax not seen.', { pneumothorax: 'negative' }],
     ['The nodule seen last year is no longer visible.', { nodule: 'negative' }],
     ['The heart is not enlarged.', { cardiomegaly: 'negative' }],
+    ['The cardiac silhouette is not clearly enlarged.', { cardiomegaly: 'negative' }],
   ]);
 });
 
@@ -76,6 +77,7 @@ test('uncertainty cues', () => {
     ['A small effusion cannot be ruled out.', { 'pleural effusion': 'uncertain' }],
     ['Atelectasis versus pneumonia at the right base.', { atelectasis: 'uncertain', pneumonia: 'uncertain' }],
     ['Pneumonia remains in the differential.', { pneumonia: 'uncertain' }],
+    ['The heart is borderline enlarged.', { cardiomegaly: 'uncertain' }],
   ]);
 });
 
