@@ -72,3 +72,4 @@ export * from './train/dp-diffusion-trainer';
 export * as release from './release/release-gate';
 export * from './release/image-run-audit';
 export * from './plots/privacy-figures';
+export * as multimodal from './multimodal';
