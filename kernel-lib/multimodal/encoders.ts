@@ -31,8 +31,8 @@ export const TIME_SERIES_KERNEL_SIZE = 3;
  * 1. A temporal convolution (kernel TIME_SERIES_KERNEL_SIZE, zero padding so every hour keeps
  *    its place) and ReLU: [batch, hours, hiddenDim].
  * 2. A per-hour linear layer and ReLU: [batch, hours, hiddenDim].
- * 3. Masked pooling over the hours with at least one measurement: the mean and the max, the
- *    max taken after ReLU so that zeroing an unobserved hour never raises it: [batch, 2 · hiddenDim].
+ * 3. Masked pooling over the hours with at least one measurement, mean and max: [batch, 2 · hiddenDim].
+ *    The max is taken after ReLU, so every value is >= 0 and an unobserved hour, set to 0, cannot raise it.
  * 4. A linear layer to the embedding: [batch, embeddingDim].
  */
 export const timeSeriesEncoder: ModalityEncoder = {

@@ -26,7 +26,7 @@ export interface SubsetAuroc {
   /** Bootstrap percentile interval (level of the evaluation, 0.95 by default). */
   lower: number;
   upper: number;
-  /** Why `value` is NaN, or null. */
+  /** Reason that `value` is NaN, or null. */
   reason: string | null;
 }
 
@@ -70,7 +70,7 @@ export interface ModalityDropoutRow {
   mean: number;
   /** Sample standard deviation (n − 1) of the per-seed AUROCs; NaN with one seed. */
   sd: number;
-  /** Why the AUROC is undefined (the model reads none of the available modalities), or null. */
+  /** Reason that the AUROC is undefined (the model reads none of the available modalities), or null. */
   reason: string | null;
 }
 

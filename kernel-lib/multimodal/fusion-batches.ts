@@ -47,8 +47,8 @@ export function availabilityKeep(
 }
 
 /**
- * Predicted probabilities [examples] of label 1, with only the modalities in `available` given to
- * the model (default all of its modalities); the others use the missing embedding.
+ * Predicts probabilities [examples] of label 1 when only the modalities in `available` are given
+ * to the model (default all of its modalities). The others use the missing embedding.
  * Runs in batches of `batchSize` and leaves no tensors behind.
  */
 export function predictFusion(

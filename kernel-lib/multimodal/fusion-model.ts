@@ -9,13 +9,15 @@ import { ParamSpec, Params, param } from '../nets/params';
 import { MODALITY_ENCODERS, MODALITY_INPUT_RANKS } from './encoders';
 import { MODALITIES, Modality, checkModality } from './modalities';
 
-/** How the modality embeddings are combined before the head. */
+/** Combination of the modality embeddings before the head. */
 export const FUSION_MODES = ['concat', 'sum'] as const;
 export type FusionMode = (typeof FUSION_MODES)[number];
 
 /**
- * What replaces an absent or dropped modality's embedding: a learned vector per modality
+ * Replacement of an absent or dropped modality's embedding: a learned vector per modality
  * (initialised to zeros) or a constant zero vector.
+ * NOTE: a learned vector gets gradient only from examples where its modality is replaced, so a
+ * model trained without dropout on complete data keeps it at zeros, the same as 'zero'.
  */
 export const MISSING_EMBEDDING_KINDS = ['learned', 'zero'] as const;
 export type MissingEmbeddingKind = (typeof MISSING_EMBEDDING_KINDS)[number];
@@ -98,12 +100,12 @@ export function fusionEmbeddings(config: FusionConfig, params: Params, inputs: F
     if (!batch) throw new Error(`fusionEmbeddings: no input for modality '${modality}'; pass an input and keep flags for every modality of the model`);
     const embedding = MODALITY_ENCODERS[modality].apply(params, modality, batch.input, sizes);
     const keep = tf.expandDims(batch.keep, 1); // [batch, 1]
-    const kept = tf.mul(embedding, keep);
+    const keptEmbedding = tf.mul(embedding, keep);
     if (config.missingEmbedding === 'zero') {
-      out[modality] = kept as tf.Tensor2D;
+      out[modality] = keptEmbedding as tf.Tensor2D;
     } else {
       const missing = tf.expandDims(param(params, `${modality}.missing`), 0); // [1, embeddingDim]
-      out[modality] = tf.add(kept, tf.mul(tf.sub(1, keep), missing)) as tf.Tensor2D;
+      out[modality] = tf.add(keptEmbedding, tf.mul(tf.sub(1, keep), missing)) as tf.Tensor2D;
     }
   }
   return out;

@@ -1,7 +1,7 @@
 /**
  * Modalities of a multimodal example and the data layout shared by the fusion encoders,
- * trainer and evaluation. A new modality (an image, a report) is added to MODALITIES, given an
- * encoder in encoders.ts and a builder of its arrays; the fusion code loops over the list.
+ * trainer and evaluation. To add a modality (an image, a report), list it in MODALITIES, give it an
+ * encoder in encoders.ts and write a builder of its arrays. The fusion code loops over the list.
  */
 import { EhrSplit } from '../ehr/prepare-ehr-data';
 import { NUM_STATIC_FEATURES } from '../ehr/static-features';

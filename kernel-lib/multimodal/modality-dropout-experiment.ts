@@ -19,7 +19,7 @@ export interface FusionArm {
   dropout: DropoutRates;
 }
 
-/** The arms of the comparison: fusion with `dropout`, fusion without, and one per modality alone. */
+/** Lists the arms of the comparison: fusion with `dropout`, fusion without, and one per modality alone. */
 export function defaultFusionArms(dropout: DropoutRates): FusionArm[] {
   return [
     { name: 'fusion-dropout', modalities: MODALITIES, dropout },

@@ -5,7 +5,7 @@
  * Rule against dropping everything: when the draw drops every modality an example has, one of
  * those modalities, chosen uniformly at random, is kept. So the realised drop rate of a
  * modality is somewhat below its probability, and a single-modality model is never dropped.
- * An example with no modality present keeps none (it sees only missing embeddings).
+ * An example with no modality present keeps none, so the model gets only missing embeddings for it.
  */
 import { Random } from '../util/random';
 import { Modality, checkModality } from './modalities';
@@ -49,15 +49,15 @@ export function drawModalityKeep(
 
   for (let i = 0; i < rows.length; i++) {
     const present = modalities.filter((m) => (presence[m] as ArrayLike<number>)[rows[i]] === 1);
-    let kept = 0;
+    let keptCount = 0;
     for (const modality of present) {
       const dropped = rates[modality] > 0 && rng.uniform() < rates[modality];
       if (!dropped) {
         keep[modality][i] = 1;
-        kept++;
+        keptCount++;
       }
     }
-    if (kept === 0 && present.length > 0) keep[present[rng.int(present.length)]][i] = 1;
+    if (keptCount === 0 && present.length > 0) keep[present[rng.int(present.length)]][i] = 1;
   }
   return keep;
 }

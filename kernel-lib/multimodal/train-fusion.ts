@@ -66,9 +66,10 @@ export interface TrainedFusionModel {
 }
 
 /**
- * Trains a fusion classifier. Per epoch: rows in a seeded random order; per batch, keep flags
- * drawn by drawModalityKeep from the presence masks and the dropout rates, one Adam step on the
- * mean binary cross-entropy; then the validation AUROC with every present modality.
+ * Trains a fusion classifier. Each epoch visits the rows in a seeded random order. Each batch
+ * draws keep flags with drawModalityKeep from the presence masks and the dropout rates, then
+ * takes one Adam step on the mean binary cross-entropy. After each epoch the validation AUROC
+ * is computed with every present modality.
  * Same seed on the same backend, same weights. Leaves no tensors behind except the returned weights.
  *
  * Throws `trainFusionModel: …` for invalid options and for a model modality that no training

@@ -105,9 +105,8 @@ test('zero missing embedding gives zeros', () => {
 });
 
 test('time-series encoder ignores unobserved hours', () => {
-  // Changing the filled value of an hour with no measurement must not change the embedding
-  // unless the convolution reaches it from a neighbouring observed hour; hour 4 of 5 is
-  // unobserved and so is hour 3, so only hour 4's own output is affected, and it is masked.
+  // Hours 3 and 4 of 5 are unobserved. The convolution carries a change at hour 4 only to
+  // hours 3 and 4, and pooling masks both, so the embedding must stay the same.
   const params = createParams(fusionParamSpecs(CONFIG), new Random(7));
   const sizes = { hiddenDim: CONFIG.hiddenDim, embeddingDim: CONFIG.embeddingDim };
   const base = new Float32Array(5 * 6);

@@ -32,7 +32,7 @@ test('drop rate follows the probability', () => {
   const expected = p * (1 - p / 2);
   for (const modality of MODALITIES) {
     const dropped = 1 - keep[modality].reduce((a, b) => a + b, 0) / COUNT;
-    // Binomial standard error at n = 4000 is about 0.007; allow 4 of them.
+    // The binomial standard error at n = 4000 is about 0.007, so this allows about 4 of them.
     assert.ok(Math.abs(dropped - expected) < 0.03, `${modality}: dropped ${dropped.toFixed(3)}, expected ${expected.toFixed(3)}`);
   }
 });

@@ -7,10 +7,10 @@ export const SYNTHETIC_VARIABLES = 2;
 export const SYNTHETIC_FEATURES = 3;
 
 /**
- * Generated examples (not patient data) where each modality alone predicts the label: with
- * y ~ Bernoulli(1/2), time-series variable 0 is y · `shift` + N(0, 1) at each observed hour (others
- * unobserved with probability 0.3), and descriptor feature 0 is y · `shift` + N(0, 1). The other
- * channels are noise. Every modality is present unless `missing` lists it.
+ * Generates examples (not patient data) where each modality alone predicts the label y ~ Bernoulli(1/2).
+ * Time-series variable 0 is y · `shift` + N(0, 1) at each observed hour. Hour 0 is always observed
+ * and the others with probability 0.7. Descriptor feature 0 is y · `shift` + N(0, 1).
+ * The other channels are noise, and every modality is present in every example.
  */
 export function syntheticMultimodal(count: number, seed: number, shift = 1.5): MultimodalDataset {
   const rng = new Random(seed);
