@@ -74,3 +74,5 @@ export * as release from './release/release-gate';
 export * from './release/image-run-audit';
 export * from './plots/privacy-figures';
 export * as text from './text';
+export * as multimodal from './multimodal';
+export * from './pipelines/report-image-diffusion';

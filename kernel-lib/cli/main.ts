@@ -14,6 +14,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   review: { summary: "serve a visual Turing test of a run's synthetic images, or score it ('review serve|score <run dir>')", run: (argv) => import('./review').then((m) => m.reviewCommand(argv)) },
   reproduce: { summary: 'rerun a recorded run from its manifest and compare every metric with the recorded one', run: (argv) => import('./reproduce').then((m) => m.reproduceCommand(argv)) },
   ehr: { summary: "generate synthetic ICU patients from a trained EHR model ('ehr generate --model <dir> --condition death=1')", run: (argv) => import('./ehr').then((m) => m.ehrCommand(argv)) },
+  'modality-dropout': {
+    summary: 'train fusion classifiers of ICU death with modality dropout and report test AUROC for every subset of modalities',
+    run: (argv) => import('./modality-dropout').then((m) => m.modalityDropoutCommand(argv)),
+  },
   release: { summary: 'check a synthetic dataset for re-identification risk and utility against a policy; writes a report and a dataset card', run: (argv) => import('./release').then((m) => m.releaseCommand(argv)) },
   'report-image': {
     summary: 'text and images: CLIP-style report encoder, retrieval, report-conditioned generation and report variations',
