@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes notebooks/01-06 from the cell sources below, with empty outputs.
+"""Writes notebooks/01-07 from the cell sources below, with empty outputs.
 
 Editing a notebook's JSON by hand is error-prone; edit the cells here and run
 `/usr/bin/python3 scripts/build-notebooks.py`, or edit in Jupyter and keep this file in step.
@@ -426,6 +426,121 @@ The checks that `medsynth release` would apply with its default policy, and why 
   console.log(`${audit.name}: ${audit.result.passed ? 'PASS' : 'FAIL'}`);
   for (const check of audit.result.checks) console.log(`  ${check.passed ? 'pass' : 'FAIL'} ${check.name}: ${check.explanation}`);
 }"""),
+    ],
+    "07-multimodal": [
+        md("""
+# 07 · Reports and images, and missing modalities
+
+Radiology comes as images with reports, and clinical prediction draws on several modalities, any of which can be missing. This notebook covers three tasks:
+
+- **retrieval:** image and report encoders trained jointly with a contrastive (CLIP-style) loss. For held-out reports, how often the nearest images show the report's finding (label agreement at k);
+- **report → image:** a diffusion model conditioned on the report's embedding, with a learned "no report" vector for classifier-free guidance. A classifier trained on real images reads the class of each generated image, and the notebook measures how often it matches the report, per guidance scale. It also generates **report variations**: new report texts for a finding, recombined from training-report sentences and checked by a negation-aware finding labeller;
+- **missing modalities:** a classifier of in-hospital death that fuses ICU time series and admission descriptors, trained with per-modality dropout, is scored on the real test split with each modality missing. The table sets it beside a fusion model trained without dropout and beside single-modality models.
+
+By default the notebook runs on built-in data. The chest **phantoms** each come with a templated report written for them, so these pairs are exact. The ICU records are generated demo records. None of this is medical data, and with `quick` the models are tiny, so the numbers only show that the pipeline runs.
+
+For real data, set `reportsDir` to a folder with the Indiana University chest X-ray reports (`indiana_reports.csv`) and `ehrDir` to PhysioNet 2012. No openly licensed paired report + image set is available, so the reports are paired **weakly** with PneumoniaMNIST images of the same class: normal reports with normal images, and pneumonia, consolidation or airspace-disease reports with pneumonia images. Because the pairing follows the label, retrieval is measured as label agreement, not exact-pair recall. The reports are CC BY-NC-ND: models, report texts and outputs derived from them must stay outside the repository, so the run goes to a temporary folder and this notebook's outputs must not be committed.
+"""),
+        code("""// Parameters: `medsynth notebook run <this notebook> -p name=value` replaces them.
+let reportsDir: string | null = null; // folder with indiana_reports.csv; null: built-in phantoms with templated reports
+let imagesPath = 'pneumoniamnist'; // images paired with reportsDir (registered name or .npz path)
+let reportRunDir: string | null = null; // null: experiments/runs/notebooks-report-image (phantoms), a temporary folder (real reports)
+let ehrDir: string | null = null; // PhysioNet 2012 folder (set-a/, Outcomes-a.txt); null: generated ICU demo records
+let quick = true; // tiny models and few steps; false: the settings of experiments/report-image-iu.json
+let seed = 0;
+let backend = 'auto';""", ["parameters"]),
+        code("""import * as path from 'path';
+import * as fs from 'fs';
+import * as ms from '../kernel-lib';
+
+await ms.selectBackend({ backend: backend });
+const mm = ms.multimodal;
+const source: ms.multimodal.ReportImageSource = reportsDir === null ? { kind: 'phantom' } : { kind: 'iu-xray', reportsDir: reportsDir, images: imagesPath };
+const outDir = mm.reportImageRunDirectory(source, reportRunDir);
+const settingsFile = path.join(ms.findProjectRoot('07-multimodal'), 'experiments', 'report-image-iu.json');
+const settings = mm.ReportImageSettingsSchema.parse(quick ? { ...mm.QUICK_REPORT_IMAGE_SETTINGS, seed: seed } : { ...JSON.parse(fs.readFileSync(settingsFile, 'utf8')), seed: seed });
+const data = mm.loadReportImageData(source, settings.seed);
+const bars = mm.reportImageProgressBars(ms.notebookProgress());
+const metrics = mm.runReportImageExperiment({ data: data, settings: settings, outDir: outDir, onProgress: bars.onProgress });
+bars.stop();
+console.log(`run folder: ${outDir}`);
+ms.showMarkdown(mm.formatReportImageMetrics(metrics));"""),
+        md("""
+## Retrieval examples
+
+For one held-out report of each class, the eight held-out images nearest to it in the joint embedding. The images are REAL; the caption lists their classes.
+"""),
+        code("""const clip = ms.text.loadClipModel(path.join(outDir, 'clip'));
+const test = data.splits.test;
+const dim = clip.textConfig.outputDim;
+const imageEmbeddings = ms.text.embedImages(clip, test.pairs.images, test.pairs.count);
+const pixels = data.height * data.width;
+const exampleReports = data.classNames.map((_, c) => test.reports.findIndex((r) => r.imageClass === c)).filter((r) => r >= 0);
+for (const r of exampleReports) {
+  const report = test.reports[r];
+  const query = ms.text.embedTexts(clip, [report.text]);
+  const nearest = mm.nearestRows(query, imageEmbeddings, dim, 8);
+  const images = new Uint8Array(nearest.length * pixels);
+  nearest.forEach((row, i) => images.set(test.pairs.images.subarray(row * pixels, (row + 1) * pixels), i * pixels));
+  ms.showMarkdown(`**Held-out report (${data.classNames[report.imageClass]}):** ${ms.markdownText(report.text)}`);
+  ms.showImages(images, { height: data.height, width: data.width, scale: 3, caption: `REAL held-out images nearest to the report; classes: ${nearest.map((row) => data.classNames[test.pairs.labels[row]]).join(', ')}` });
+}"""),
+        md("""
+## Report → image, per guidance scale
+
+Images generated for the same held-out reports. Each row is one guidance scale, from the top: 0 ignores the report, 1 follows the conditional model, and larger values push further towards the report. Every image here is SYNTHETIC.
+"""),
+        code("""const loaded = ms.loadReportImageModel(path.join(outDir, 'diffusion'), (texts) => ms.text.embedTexts(clip, texts));
+const scales = settings.evaluation.guidanceScales;
+for (const r of exampleReports) {
+  const report = test.reports[r];
+  const rows = scales.map((g) =>
+    ms.toUint8(ms.generateImageFromReport(loaded, report.text, { guidanceScale: g, numSamples: 8, seed: seed, numInferenceSteps: settings.evaluation.numInferenceSteps })),
+  );
+  const grid = new Uint8Array(rows.length * 8 * pixels);
+  rows.forEach((row, i) => grid.set(row, i * 8 * pixels));
+  ms.showImages(grid, { height: data.height, width: data.width, scale: 3, caption: `SYNTHETIC images for the ${data.classNames[report.imageClass]} report above; rows: guidance ${scales.join(', ')}` });
+}
+loaded.dispose();
+ms.text.disposeClipModel(clip);"""),
+        md("""
+## Report variations
+
+New report texts for each finding, recombined from sentences of the training reports. The finding labeller reads each one again: the finding must come out positive (no finding positive or uncertain for a normal report), and negated findings must stay negated. The last column is the longest run of words shared with any one training report; no variation repeats a whole report.
+"""),
+        code("""const bank = ms.text.buildSentenceBank(data.splits.train.reports.map((r) => ({ id: r.id, text: r.text })));
+const lines = ['| finding | variation | positive or uncertain per the labeller | longest overlap (words) |', '| --- | --- | --- | --- |'];
+for (const summary of metrics.variations) {
+  if (summary.generated === 0) continue;
+  for (const v of ms.text.generateReportVariation(summary.finding, { n: 3, seed: seed, bank: bank })) {
+    const stated = Object.entries(v.labels).filter(([, status]) => status === 'positive' || status === 'uncertain').map(([finding, status]) => `${finding} (${status})`);
+    lines.push(`| ${summary.finding} | ${ms.markdownText(v.text)} | ${stated.join(', ') || 'none'} | ${v.longestOverlapWords} |`);
+  }
+}
+ms.showMarkdown(lines.join('\\n'));"""),
+        md("""
+## Missing modalities: ICU time series and admission descriptors
+
+Three kinds of model predict in-hospital death: a fusion model trained with per-modality dropout (each modality of each training patient dropped with probability 0.3 and replaced by a learned "missing" embedding), a fusion model trained without dropout, and single-modality models. Each is scored on the test split with every non-empty set of modalities available. An absent modality gets the missing embedding. A dash means the model reads none of the modalities available.
+"""),
+        code("""const ehrFolder = ehrDir === null ? ms.writeEhrDemoSet(path.join(outDir, 'ehr-demo'), { count: 300, seed: seed }) : { recordFolder: path.join(ehrDir, 'set-a'), outcomesPath: path.join(ehrDir, 'Outcomes-a.txt') };
+const ehrData = ms.ehr.prepareEhrData({ recordFolder: ehrFolder.recordFolder, outcomesPath: ehrFolder.outcomesPath, hours: 48, splitSeed: seed });
+const seeds = quick ? [seed] : [0, 1, 2];
+const maxEpochs = quick ? 5 : 40;
+const arms = mm.defaultFusionArms(0.3);
+const fusionBar = ms.notebookProgress()('modality dropout', seeds.length * arms.length * maxEpochs, 'epochs');
+const fusion = mm.runModalityDropoutExperiment({
+  train: mm.buildEhrMultimodalDataset(ehrData.splits.train),
+  validation: mm.buildEhrMultimodalDataset(ehrData.splits.validation),
+  test: mm.buildEhrMultimodalDataset(ehrData.splits.test),
+  seeds: seeds,
+  arms: arms,
+  maxEpochs: maxEpochs,
+  patience: 8,
+  onProgress: (p) => fusionBar.update(p.armsDone * maxEpochs + p.epoch, `${p.arm}, seed ${p.seed}`),
+});
+fusionBar.stop();
+ms.showMarkdown(mm.formatModalityDropoutMarkdown(fusion.rows));"""),
     ],
 }
 

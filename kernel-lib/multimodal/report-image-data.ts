@@ -58,8 +58,9 @@ function loadIuXrayPairs(source: Extract<ReportImageSource, { kind: 'iu-xray' }>
   }
   const usable = loadIuXrayReports(source.reportsDir).filter((report) => weakImageClass(report) !== null && reportText(report) !== '');
   const split = splitReportsByUid(usable, { train: 0.7, validation: 0.1, test: 0.2 }, seed);
+  // The impression states the conclusion, so it goes first and survives truncation to the encoder's context.
   const toPairable = (reports: typeof usable): PairableReport[] =>
-    reports.map((r) => ({ id: String(r.uid), text: reportText(r), imageClass: classNames.indexOf(weakImageClass(r) as string) }));
+    reports.map((r) => ({ id: String(r.uid), text: reportText({ findings: r.impression, impression: r.findings }), imageClass: classNames.indexOf(weakImageClass(r) as string) }));
   const imageSplits: Record<ReportPairSplit, ImageSplit | undefined> = { train: dataset.splits.train, validation: dataset.splits.val, test: dataset.splits.test };
   const splits = {} as Record<ReportPairSplit, PairedSplit>;
   REPORT_PAIR_SPLITS.forEach((name, k) => {

@@ -59,8 +59,8 @@ export type ReportImageSettings = z.infer<typeof ReportImageSettingsSchema>;
 
 /** Tiny sizes for tests and the offline demo: minutes on one core, not meaningful numbers. */
 export const QUICK_REPORT_IMAGE_SETTINGS = {
-  tokenizer: { vocabSize: 200 },
-  text: { maxLength: 64, modelDim: 32, numLayers: 1, numHeads: 2 },
+  tokenizer: { vocabSize: 300 },
+  text: { maxLength: 96, modelDim: 32, numLayers: 1, numHeads: 2 },
   image: { widths: [8, 16, 16] },
   embeddingDim: 16,
   clip: { batchSize: 32, numSteps: 30, learningRate: 2e-3 },

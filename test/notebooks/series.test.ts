@@ -5,14 +5,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-// Runs notebooks 01-06 top to bottom on tiny parameters, once through medsynth's own kernel
+// Runs notebooks 01-07 top to bottom on tiny parameters, once through medsynth's own kernel
 // client (`notebook run --all`) and once through Jupyter's (`--engine nbconvert`), and reads the
 // executed notebooks back. The parameters shrink every model so that a series takes a minute or
 // two. The numbers mean nothing, but every cell runs and shows its output.
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'medsynth.js');
-const NOTEBOOKS = ['01-data-and-baseline', '02-train-diffusion', '03-augmented-training', '04-real-test-comparison', '05-ehr-synthesis', '06-privacy-audit'];
+const NOTEBOOKS = ['01-data-and-baseline', '02-train-diffusion', '03-augmented-training', '04-real-test-comparison', '05-ehr-synthesis', '06-privacy-audit', '07-multimodal'];
 
 // Notebook 05 (EHR) takes its own parameters; --all passes each notebook only those it declares.
 const TINY_EHR_OVERRIDES = {
@@ -65,6 +65,7 @@ function runSeries(engine: 'native' | 'nbconvert'): { status: number | null; std
     '-p', 'samplesPerClass=2',
     '-p', `ehrRunDir=${JSON.stringify(path.join(work, `ehr-run-${engine}`))}`,
     '-p', `ehrOverrides=${JSON.stringify(TINY_EHR_OVERRIDES)}`,
+    '-p', `reportRunDir=${JSON.stringify(path.join(work, `report-run-${engine}`))}`,
   ];
   const run = spawnSync(process.execPath, args, {
     cwd: ROOT,
@@ -91,8 +92,9 @@ function assertNoErrors(cells: Cell[], name: string): void {
   assert.equal(errors, [], `${name} raised errors`);
   const stderr = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map(text).join('');
   // Without ../shared, notebook 05 runs on generated demo records that measure only four variables,
-  // so normalisation warns about the other 33; that warning is expected there and nowhere else.
-  const demoWarning = (line: string) => name.startsWith('05-ehr-synthesis') && line.startsWith('[medsynth warn] fitNormalisation: never measured');
+  // so normalisation warns about the other 33; that warning is expected there and in 07, nowhere else.
+  const demoWarning = (line: string) =>
+    (name.startsWith('05-ehr-synthesis') || name.startsWith('07-multimodal')) && line.startsWith('[medsynth warn] fitNormalisation: never measured');
   // Notebook 06 audits the tiny run's 8 synthetic images of 784 pixels, which the density-ratio
   // attack rightly calls too sparse for a kernel density estimate.
   const sparseWarning = (line: string) =>
@@ -140,8 +142,16 @@ function assertSeries(outDir: string, engine: string): void {
   assert.match(privacyFigures, 'SYNTHETIC → nearest training record');
   assert.match(privacyFigures, 'planned σ 0.75');
 
-  // Notebooks 05 and 06 open no image experiment of their own, so their manifests list none.
-  for (const name of NOTEBOOKS.filter((n) => n !== '05-ehr-synthesis' && n !== '06-privacy-audit')) {
+  assert.match(markdown('07-multimodal'), '| label agreement, report → image |');
+  assert.match(markdown('07-multimodal'), '| exact-pair recall, report → image |');
+  assert.match(markdown('07-multimodal'), '| guidance scale | agreement (95% CI over reports) |');
+  assert.match(markdown('07-multimodal'), '| fusion-dropout | timeSeries + descriptors |');
+  assert.match(markdown('07-multimodal'), '| pleural effusion |');
+  assert.ok(captions('07-multimodal').some((c) => c.startsWith('REAL held-out images nearest to the report')));
+  assert.ok(captions('07-multimodal').some((c) => c.startsWith('SYNTHETIC images for the effusion report above; rows: guidance 0, 3')));
+
+  // Notebooks 05, 06 and 07 open no image experiment of their own, so their manifests list none.
+  for (const name of NOTEBOOKS.filter((n) => !['05-ehr-synthesis', '06-privacy-audit', '07-multimodal'].includes(n))) {
     const manifest = JSON.parse(fs.readFileSync(path.join(outDir, name, 'manifest.json'), 'utf8'));
     assert.is(manifest.format, 'medsynth-notebook-run');
     assert.equal(manifest.parameters.backend, 'wasm');
@@ -156,7 +166,7 @@ const missing = jupyterMissing();
 test('the series runs through medsynth notebook run --all', () => {
   const run = runSeries('native');
   assert.is(run.status, 0, `notebook run --all failed:\n${run.stdout}\n${run.stderr.slice(-3000)}`);
-  assert.match(run.stdout, '6 notebooks ran without errors');
+  assert.match(run.stdout, '7 notebooks ran without errors');
   assertSeries(run.outDir, 'native');
 });
 
