@@ -11,7 +11,7 @@ import { PairableReport, pairImagesWithReports, WeakPairs } from './weak-pairs';
  *
  * - `iu-xray`: PneumoniaMNIST images weakly paired with real Indiana University chest X-ray
  *   reports by class (see weak-pairs.ts). Reports are split by study, so no report is in two
- *   splits; normal reports go with normal images, and reports whose problem terms include
+ *   splits. Normal reports go with normal images, and reports whose problem terms include
  *   pneumonia, consolidation or airspace disease go with pneumonia images.
  * - `phantom`: the built-in chest phantoms, each with its own templated report (exact pairs),
  *   for the offline demo and the tests.
@@ -31,7 +31,7 @@ export interface ReportImageData {
   width: number;
   /** 'weak' when a pair shares only its class, 'exact' when a report was written for its image. */
   pairing: 'weak' | 'exact';
-  /** How the pairs were made, for model files and reports. */
+  /** Description of the pairing, for model files and reports. */
   pairingNote: string;
   splits: Record<ReportPairSplit, PairedSplit>;
   source: string;
@@ -56,11 +56,13 @@ function loadIuXrayPairs(source: Extract<ReportImageSource, { kind: 'iu-xray' }>
         `weak report pairing needs ${JSON.stringify(classNames)} (PneumoniaMNIST)`,
     );
   }
+
   const usable = loadIuXrayReports(source.reportsDir).filter((report) => weakImageClass(report) !== null && reportText(report) !== '');
   const split = splitReportsByUid(usable, { train: 0.7, validation: 0.1, test: 0.2 }, seed);
   // The impression states the conclusion, so it goes first and survives truncation to the encoder's context.
   const toPairable = (reports: typeof usable): PairableReport[] =>
     reports.map((r) => ({ id: String(r.uid), text: reportText({ findings: r.impression, impression: r.findings }), imageClass: classNames.indexOf(weakImageClass(r) as string) }));
+
   const imageSplits: Record<ReportPairSplit, ImageSplit | undefined> = { train: dataset.splits.train, validation: dataset.splits.val, test: dataset.splits.test };
   const splits = {} as Record<ReportPairSplit, PairedSplit>;
   REPORT_PAIR_SPLITS.forEach((name, k) => {
@@ -76,6 +78,7 @@ function loadIuXrayPairs(source: Extract<ReportImageSource, { kind: 'iu-xray' }>
     });
     splits[name] = { pairs, reports };
   });
+
   const counts = REPORT_PAIR_SPLITS.map((name) => `${name} ${splits[name].reports.length} reports / ${splits[name].pairs.count} images`).join(', ');
   log.info(`weak report pairing: ${counts}`);
   return {

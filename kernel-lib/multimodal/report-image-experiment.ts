@@ -96,6 +96,7 @@ function clipStage(options: RunReportImageExperimentOptions): { model: ClipModel
     log.info(`CLIP model found in ${dir}; skipping its training`);
     return { model: loadClipModel(dir), info: JSON.parse(fs.readFileSync(donePath, 'utf8')) };
   }
+
   makeDirectory(dir);
   const train = data.splits.train;
   const tokenizer = trainTokenizer(
@@ -121,6 +122,7 @@ function clipStage(options: RunReportImageExperimentOptions): { model: ClipModel
     checkpointPath: path.join(dir, 'checkpoint.safetensors'),
     onProgress: (p) => options.onProgress?.({ stage: 'clip', step: p.step, total: p.total, detail: `loss ${p.loss.toFixed(3)}` }),
   });
+
   saveClipModel(dir, result.model);
   const ranSteps = result.lossHistory.length;
   const last = result.lossHistory[ranSteps - 1];

@@ -2,7 +2,7 @@ import { ReportImageMetrics } from './report-image-experiment';
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(3));
 
-/** The report experiment's numbers as Markdown: retrieval, finding agreement, report variations. No report text. */
+/** Formats the report experiment's numbers as Markdown: retrieval, finding agreement and report variations, with no report text. */
 export function formatReportImageMetrics(metrics: ReportImageMetrics): string {
   const lines: string[] = [];
   const counts = Object.entries(metrics.counts).map(([name, c]) => `${name} ${c.reports} reports / ${c.images} images`);

@@ -25,7 +25,7 @@ export interface ReportVariationSummary {
   verbatimCopies: number;
   maxOverlapWords: number;
   meanOverlapWords: number;
-  /** Why none were generated, when the bank had no usable sentence. */
+  /** Reason that none were generated, when the bank had no usable sentence. */
   error?: string;
 }
 

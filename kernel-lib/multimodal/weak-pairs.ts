@@ -4,9 +4,9 @@ import { Random } from '../util/random';
 /**
  * Weak image–report pairing. Without a paired report + image set, each image is paired with
  * a real report of the same class (e.g. a "normal" report with a normal image): the pair
- * shares its label, not its patient. The text therefore carries the label, which suits
- * report-conditioned generation and finding agreement, and retrieval measured as label
- * agreement; it does not suit exact-pair recall or a missing-modality study.
+ * shares its label, not its patient. The text therefore carries the label. That suits
+ * report-conditioned generation, finding agreement and retrieval measured as label
+ * agreement, but not exact-pair recall or a missing-modality study.
  */
 
 /** A report that can be paired: its text and the image class it stands for. */

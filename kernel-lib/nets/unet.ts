@@ -17,8 +17,8 @@ import { attention, attentionSpecs } from './attention';
  * guidance) is added inside every residual block after its first convolution.
  *
  * A network with `contextDim > 0` is conditioned on a float vector instead, such as a
- * report's text embedding: Linear → SiLU → Linear maps it to the embedding size and the
- * result is added to the timestep embedding, like the class embedding. The parameter
+ * report's text embedding. Linear → SiLU → Linear maps it to the embedding size, and the
+ * result is added to the timestep embedding like the class embedding. The parameter
  * `context.null` [1, contextDim] is the learned "no condition" vector for classifier-free
  * guidance: training replaces dropped rows with it, and sampling passes it as the null row.
  *
@@ -144,9 +144,9 @@ export function unetParamCount(config: UNetConfig): number {
 
 /**
  * Runs the network.
- * x: [batch, height, width, inChannels]; timesteps: int32 [batch]; condition: for a
- * class-conditional network int32 labels [batch] with values in [0, numClasses],
- * numClasses being the null class; for a context network float [batch, contextDim];
+ * x: [batch, height, width, inChannels]; timesteps: int32 [batch].
+ * condition: int32 labels [batch] in [0, numClasses] for a class-conditional network
+ * (numClasses is the null class), float [batch, contextDim] for a context network, and
  * null for an unconditional network. contextDropMask (context networks, training only):
  * float [batch], 1 where the row is replaced by the learned null vector, 0 where it is kept.
  * Returns [batch, height, width, outChannels].

@@ -37,7 +37,7 @@ export interface TrainingData {
 }
 
 /**
- * The network as the trainer sees it. condition: int32 labels [batch], float contexts
+ * The network as the trainer calls it. condition: int32 labels [batch], float contexts
  * [batch, dim] or null; contextDropMask: float [batch], 1 where a context row is dropped
  * (context data only, otherwise null).
  */

@@ -19,7 +19,7 @@ const REPORTS: PairableReport[] = [
 ];
 const OPTIONS = { numClasses: 2, classNames: ['normal', 'pneumonia'], seed: 3 };
 
-test('every image gets a report of its own class, and images keep their pixels', () => {
+test('pairs keep class and pixels', () => {
   const pairs = pairImagesWithReports(split(), SIZE, REPORTS, OPTIONS);
   assert.is(pairs.count, 10);
   for (let i = 0; i < pairs.count; i++) {
@@ -36,7 +36,7 @@ test('reports of a class are used equally often, within one', () => {
   assert.equal([Math.max(uses[0], uses[1]), Math.min(uses[0], uses[1]), uses[2]], [3, 2, 5]);
 });
 
-test('the same seed gives the same pairs; the cap keeps that many images per class', () => {
+test('seeded pairs and per-class cap', () => {
   const a = pairImagesWithReports(split(), SIZE, REPORTS, { ...OPTIONS, maxImagesPerClass: 2 });
   const b = pairImagesWithReports(split(), SIZE, REPORTS, { ...OPTIONS, maxImagesPerClass: 2 });
   assert.is(a.count, 4);

@@ -16,7 +16,7 @@ test.before(async () => {
   await selectBackend({ backend: 'wasm' });
 });
 
-test('a context network has projection weights and a [1, contextDim] null vector, and no label table', () => {
+test('context network parameter shapes', () => {
   const specs = unetParamSpecs(NET);
   assert.equal(specs.find((s) => s.name === CONTEXT_NULL_PARAM)?.shape, [1, CONTEXT_DIM]);
   assert.equal(specs.find((s) => s.name === 'context.linear1.weight')?.shape, [CONTEXT_DIM, 8]);
@@ -29,7 +29,7 @@ test('labels and a context together are rejected', () => {
   assert.throws(() => validateUNetConfig({ ...NET, numClasses: 2 }), /labels \(numClasses 2\) or a context vector \(contextDim 6\), not both/);
 });
 
-test('the output depends on the context, and a dropped row equals the learned null vector', () => {
+test('context changes output; dropped row uses null vector', () => {
   const rng = new Random(3);
   const params = createParams(unetParamSpecs(NET), rng);
   // A non-zero null vector, so "dropped" and "zero context" differ.
@@ -93,7 +93,7 @@ function contextTrainer(conditionDropout: number, values?: Float32Array): Diffus
   });
 }
 
-test('training with condition dropout updates the null vector; without dropout it stays at zero', () => {
+test('condition dropout trains the null vector', () => {
   const nullNorm = (conditionDropout: number) => {
     const trainer = contextTrainer(conditionDropout);
     trainer.run();

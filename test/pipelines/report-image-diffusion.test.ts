@@ -18,7 +18,7 @@ const SIZE = 8;
 const DIM = 4;
 const COUNT = 12;
 
-/** A stand-in text encoder: word count, length and two letter frequencies, [texts, 4]. */
+/** Encodes texts as word count, length and two letter frequencies, [texts, 4]: a stand-in text encoder. */
 function toyEncoder(reports: string[]): Float32Array {
   const out = new Float32Array(reports.length * DIM);
   reports.forEach((text, i) => {
