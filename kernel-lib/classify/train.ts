@@ -296,10 +296,7 @@ export function trainClassifier(options: TrainClassifierOptions): TrainedClassif
         }
 
         // 3. Adam update.
-        const gradMap = new Map<string, tf.Tensor>();
-        for (const [name, variable] of variables) gradMap.set(name, grads[variable.name]);
-        adam.apply(variables, gradMap);
-        tf.dispose(grads);
+        adam.applyVariableGrads(variables, grads);
         lossSum += loss * rows.length;
         step++;
       }

@@ -352,10 +352,7 @@ export function trainEhrVae(options: EhrVaeTrainingOptions): EhrVaeTrainingResul
       }
 
       // 3. Adam update.
-      const gradMap = new Map<string, tf.Tensor>();
-      for (const [name, variable] of params) gradMap.set(name, grads[variable.name]);
-      adam.apply(params, gradMap);
-      tf.dispose(grads);
+      adam.applyVariableGrads(params, grads);
 
       step += 1;
       stepsRun += 1;

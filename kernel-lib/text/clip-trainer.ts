@@ -162,10 +162,7 @@ export function trainClip(options: ClipTrainingOptions): ClipTrainingResult {
         );
       }
 
-      const gradMap = new Map<string, tf.Tensor>();
-      for (const [name, variable] of variables) gradMap.set(name, grads[variable.name]);
-      adam.apply(variables, gradMap);
-      tf.dispose(grads);
+      adam.applyVariableGrads(variables, grads);
       tf.tidy(() => logitScale.assign(tf.clipByValue(logitScale, 0, MAX_LOGIT_SCALE)));
 
       step += 1;

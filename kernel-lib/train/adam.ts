@@ -45,6 +45,20 @@ export class Adam {
   }
 
   /**
+   * Takes one step from the result of `tf.variableGrads` over `variables`, whose gradients are
+   * keyed by the tf variable names, and disposes the gradients. Returns what `apply` returns.
+   */
+  applyVariableGrads(variables: Map<string, tf.Variable>, grads: tf.NamedTensorMap): number {
+    const byName = new Map<string, tf.Tensor>();
+    for (const [name, variable] of variables) byName.set(name, grads[variable.name]);
+    try {
+      return this.apply(variables, byName);
+    } finally {
+      tf.dispose(grads);
+    }
+  }
+
+  /**
    * Applies one update to `variables` from `grads` (same names). Returns the gradients' global
    * L2 norm when clipping is on, NaN otherwise (computing it costs a device-to-host read per step).
    */

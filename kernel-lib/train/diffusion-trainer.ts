@@ -195,10 +195,7 @@ export class DiffusionTrainer {
     }
 
     // 4. Adam update, then EMA.
-    const gradMap = new Map<string, tf.Tensor>();
-    for (const [name, variable] of this.params) gradMap.set(name, grads[variable.name]);
-    this.adam.apply(this.params, gradMap);
-    tf.dispose(grads);
+    this.adam.applyVariableGrads(this.params, grads);
     this.ema.update(this.params);
 
     this.step += 1;
