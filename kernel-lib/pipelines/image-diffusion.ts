@@ -11,6 +11,7 @@ import { DpDiffusionTrainer, resolveNoiseMultiplier } from '../train/dp-diffusio
 import { loadWeights } from '../train/checkpoint';
 import { probeTrainingStep } from '../backend/probe';
 import { activeBackend } from '../backend/select';
+import { readModelJson } from './read-model-json';
 import { BatchSamplingProgress, sampleImageBatches } from './sample-batches';
 import { writeJsonAtomic } from '../util/atomic-write';
 import { log } from '../util/log';
@@ -223,18 +224,8 @@ function modelFileContent(model: ImageDiffusionModel): Record<string, unknown> {
 
 export function readModelFile(modelDir: string): ImageDiffusionModel {
   const modelPath = path.join(modelDir, MODEL_FILE);
-  if (!fs.existsSync(modelPath)) {
-    throw new Error(`no model found: ${modelPath} does not exist; pass the --out directory of 'medsynth train-diffusion'`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-  } catch (err) {
-    throw new Error(`${modelPath} is not valid JSON (${(err as Error).message}); restore it or train again`);
-  }
-  const parsed = ImageDiffusionModelSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${modelPath} is not a medsynth image diffusion model: ${formatZodError(parsed.error)}`);
-  return parsed.data;
+  const missing = `no model found: ${modelPath} does not exist; pass the --out directory of 'medsynth train-diffusion'`;
+  return readModelJson(modelPath, ImageDiffusionModelSchema, 'medsynth image diffusion model', missing);
 }
 
 /** A trained model ready to sample: its description, EMA weights and a denoiser over them. */

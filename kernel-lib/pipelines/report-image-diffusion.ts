@@ -14,6 +14,7 @@ import { writeJsonAtomic } from '../util/atomic-write';
 import { log } from '../util/log';
 import { ImageDiffusionTrainingSchema, ScheduleConfigSchema, UNetConfigSchema, formatZodError } from './image-diffusion-config';
 import { ReportImageModel, ReportImageModelSchema } from './report-image-diffusion-config';
+import { readModelJson } from './read-model-json';
 import { BatchSamplingProgress, sampleImageBatches } from './sample-batches';
 import { CHECKPOINT_FILE, MODEL_FILE } from './image-diffusion';
 
@@ -164,16 +165,8 @@ export function trainReportImageDiffusion(options: TrainReportImageDiffusionOpti
 
 export function readReportImageModel(modelDir: string): ReportImageModel {
   const modelPath = path.join(modelDir, MODEL_FILE);
-  if (!fs.existsSync(modelPath)) throw new Error(`no report-conditioned model found: ${modelPath} does not exist; train one first`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-  } catch (err) {
-    throw new Error(`${modelPath} is not valid JSON (${(err as Error).message}); restore it or train again`);
-  }
-  const parsed = ReportImageModelSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${modelPath} is not a medsynth report-conditioned image model: ${formatZodError(parsed.error)}`);
-  return parsed.data;
+  const missing = `no report-conditioned model found: ${modelPath} does not exist; train one first`;
+  return readModelJson(modelPath, ReportImageModelSchema, 'medsynth report-conditioned image model', missing);
 }
 
 /** Turns report texts into embeddings [texts.length, dim] with the model's text encoder. */
