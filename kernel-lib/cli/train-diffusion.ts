@@ -21,7 +21,7 @@ export const TRAIN_DIFFUSION_OPTIONS: Record<string, OptionSpec> = {
   prediction: { type: 'string', default: 'epsilon', description: 'network target: epsilon or v_prediction' },
   seed: { type: 'number', default: 0, description: 'seed of initialisation, data order and noise' },
   'checkpoint-every': { type: 'number', default: 200, description: 'steps between checkpoints' },
-  workers: { type: 'number', default: 1, description: 'worker threads that share each batch, one backend each (1: train on the main thread; at most one per core helps)' },
+  workers: { type: 'number', default: 1, description: 'worker threads that share each batch, one backend each (1: train on the main thread; more workers than cores do not help)' },
   'target-epsilon': { type: 'number', description: 'train with DP-SGD, with the noise multiplier that reaches this ε after --steps steps' },
   'noise-multiplier': { type: 'number', description: 'train with DP-SGD with this noise multiplier σ (instead of --target-epsilon)' },
   'sample-rate': { type: 'number', description: 'DP-SGD: Poisson sampling rate q per step, in (0, 1]; replaces --batch-size (expected batch q N)' },

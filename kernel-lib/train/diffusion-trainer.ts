@@ -251,7 +251,7 @@ export class DiffusionTrainer {
     return { size: batchSize, sampleShape: data.sampleShape, x0, noise, timesteps, labels, contexts, contextDim: data.contexts?.dim ?? 0, dropMask };
   }
 
-  /** Returns the batch's mean loss and its gradient for every parameter (by name); the caller disposes the gradients. */
+  /** Returns the batch's mean loss and its gradient for every parameter, by name. The caller disposes the gradients. */
   protected lossAndGradients(batch: TrainingBatch): { loss: number; grads: Map<string, tf.Tensor> } {
     return batchLossAndGradients(this.options, this.params, batch);
   }

@@ -36,7 +36,7 @@ export interface GradientWorkerPoolOptions {
   predictionType: string;
   /** medsynth backend name each worker starts, e.g. `wasm` (see selectBackend). */
   backend: string;
-  /** Longest wait for the workers to start, in milliseconds (default 120,000). */
+  /** Maximum wait for the workers to start, in milliseconds (default 120,000). */
   startTimeoutMs?: number;
 }
 
@@ -48,9 +48,9 @@ const WORKER_FILE = path.join(__dirname, 'gradient-worker.js');
  * synchronous: the main thread blocks in Atomics.wait while the workers run, so a
  * training loop written for one thread keeps its shape.
  *
- * NOTE: a worker thread killed without running its exit handlers (for example when V8
- * runs out of heap) leaves `computeGradients` waiting; failures that throw, and
- * process.exit inside a worker, are reported as errors.
+ * Errors thrown in a worker and process.exit inside it are reported as errors that name the worker.
+ * NOTE: a worker thread killed without running its exit handlers (for example when V8 runs
+ * out of heap) leaves `computeGradients` waiting, because nothing signals its death.
  */
 export class GradientWorkerPool {
   readonly ranges: ShardRange[];
@@ -79,7 +79,7 @@ export class GradientWorkerPool {
       throw new Error(`GradientWorkerPool: worker script ${WORKER_FILE} is missing; build the project with 'npx tsc -p .' and run the compiled code`);
     }
     if (numWorkers > os.cpus().length) {
-      log.warnOnce('gradient-workers-cores', `${numWorkers} gradient workers on ${os.cpus().length} cores; more workers than cores makes steps slower`);
+      log.warnOnce('gradient-workers-cores', `${numWorkers} gradient workers on ${os.cpus().length} cores; workers beyond the core count cannot run at the same time`);
     }
     this.paramSpecs = buildNetwork(options.network).paramSpecs;
     this.numParameters = countParams(this.paramSpecs);
@@ -141,7 +141,7 @@ export class GradientWorkerPool {
 
   /**
    * Splits `batch` into the workers' shards, waits for their gradients and returns the
-   * batch's mean loss and gradient (flat, in spec order; the array is reused by the next call).
+   * batch's mean loss and gradient, flat in spec order. The next call reuses the gradient array.
    */
   computeGradients(batch: TrainingBatch): { loss: number; gradients: Float32Array } {
     if (this.disposed) throw new Error('GradientWorkerPool.computeGradients: the pool is shut down; create a new one');
@@ -150,8 +150,9 @@ export class GradientWorkerPool {
     if (batch.size !== expectedSize) {
       throw new Error(`GradientWorkerPool.computeGradients: the pool was built for batches of ${expectedSize} rows, got ${batch.size}`);
     }
-    const hasCondition = this.conditioning === 'labels' ? batch.labels !== null : this.conditioning === 'contexts' ? batch.contexts !== null : true;
-    if (!hasCondition) {
+    const missingLabels = this.conditioning === 'labels' && batch.labels === null;
+    const missingContexts = this.conditioning === 'contexts' && (batch.contexts === null || batch.dropMask === null);
+    if (missingLabels || missingContexts) {
       throw new Error(`GradientWorkerPool.computeGradients: the pool was built for ${this.conditioning} conditioning, but the batch has none`);
     }
 
@@ -199,7 +200,7 @@ export class GradientWorkerPool {
     });
   }
 
-  /** Blocks until worker k answers `request`; on failure shuts the pool down and throws the worker's message. */
+  /** Blocks until worker k has finished `request`. On failure it shuts the pool down and throws the worker's message. */
   private waitFor(k: number, request: number, what: string, deadline: number): void {
     const control = new Int32Array(this.buffers[k].control);
     for (;;) {

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     dropMask: conditioning === 'contexts' ? new Float32Array(buffers.dropMask) : null,
   };
 
-  // 3. Step loop: wait for a request, run it, answer with its number.
+  // 3. Step loop: wait for a request, run it, then store its number in RESPONSE.
   let seen = 0;
   for (;;) {
     Atomics.wait(control, REQUEST, seen);

@@ -4,6 +4,7 @@ import { sizeOf } from '../../nets/params';
 import { DiffusionTrainer, DiffusionTrainerOptions, TrainingBatch } from '../diffusion-trainer';
 import { NetworkDescription, buildNetwork } from '../network-description';
 import { GradientWorkerPool } from './gradient-worker-pool';
+import { Conditioning } from './protocol';
 
 export interface ParallelDiffusionTrainerOptions extends Omit<DiffusionTrainerOptions, 'paramSpecs' | 'forward'> {
   /** The network as data, rebuilt in every worker. */
@@ -22,7 +23,7 @@ export interface ParallelDiffusionTrainerOptions extends Omit<DiffusionTrainerOp
  *
  * Results are deterministic for a given seed and worker count. They differ from the
  * one-thread trainer by float rounding only, because summing per-shard reductions changes
- * the order of additions; a single worker reproduces the one-thread trainer's numbers.
+ * the order of additions. A single worker reproduces the one-thread trainer's numbers.
  * Call `dispose` to stop the workers, also after an error.
  */
 export class ParallelDiffusionTrainer extends DiffusionTrainer {
@@ -32,7 +33,9 @@ export class ParallelDiffusionTrainer extends DiffusionTrainer {
     const network = buildNetwork(options.network);
     super({ ...options, paramSpecs: network.paramSpecs, forward: network.forward });
     const backend = activeBackend()?.name ?? tf.getBackend();
-    const conditioning = options.data.labels ? 'labels' : options.data.contexts ? 'contexts' : 'none';
+    let conditioning: Conditioning = 'none';
+    if (options.data.labels) conditioning = 'labels';
+    else if (options.data.contexts) conditioning = 'contexts';
     try {
       this.pool = new GradientWorkerPool({
         network: options.network,

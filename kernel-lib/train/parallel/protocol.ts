@@ -78,7 +78,9 @@ export function allocateWorkerBuffers(
   conditioning: Conditioning,
   contextDim: number,
 ): WorkerBuffers {
-  const conditionLength = conditioning === 'labels' ? shardSize : conditioning === 'contexts' ? shardSize * contextDim : 0;
+  let conditionLength = 0;
+  if (conditioning === 'labels') conditionLength = shardSize;
+  if (conditioning === 'contexts') conditionLength = shardSize * contextDim;
   const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
   new Int32Array(control)[RESPONSE] = RESPONSE_STARTING;
   return {
