@@ -67,7 +67,8 @@ export interface TrainImageDiffusionOptions {
  * Trains a class-conditional image diffusion model on the train split and writes
  * `model.json` and `checkpoint.safetensors` (weights, EMA weights, optimizer and
  * generator state) to `modelDir`, checkpointing as it goes. With `resume`, a run that
- * stopped continues from its last checkpoint with the same settings.
+ * stopped continues from its last checkpoint with the same settings. With
+ * `training.workers` above 1, worker threads share each batch (ParallelDiffusionTrainer).
  */
 export function trainImageDiffusion(options: TrainImageDiffusionOptions): { model: ImageDiffusionModel; finalLoss: number; steps: number } {
   const { dataset, modelDir } = options;
