@@ -8,14 +8,16 @@ import { sampleDdim } from '../kernel-lib/diffusion/samplers';
 import { referenceUNetConfig, unetForward, unetParamCount, unetParamSpecs } from '../kernel-lib/nets/unet';
 import { createParams } from '../kernel-lib/nets/params';
 import { Adam } from '../kernel-lib/train/adam';
+import { GradientWorkerPool } from '../kernel-lib/train/parallel/gradient-worker-pool';
 import { Random } from '../kernel-lib/util/random';
 
 /**
  * Measures the image-diffusion workload of the PyTorch peer. Training: the reference U-Net
  * with 4 classes, batch 64 at 32×32, epsilon MSE and Adam(2e-4) on a 1000-step linear
  * schedule. Sampling: 64 images with DDIM-50 and guidance 3, with the conditional and null
- * rows in one call of 128. Prints one JSON line.
- * Usage: node dist/bench/diffusion-bench.js [--train-steps N] [--sample-count N] [--profile]
+ * rows in one call of 128. The training step is timed on the main thread and then split
+ * between `--workers` worker threads (data-parallel, 0 to skip). Prints one JSON line.
+ * Usage: node dist/bench/diffusion-bench.js [--train-steps N] [--sample-count N] [--workers N] [--profile]
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
   };
   const trainSteps = option('train-steps', 5);
   const sampleCount = option('sample-count', 64);
+  const workers = option('workers', 2);
   const profile = args.includes('--profile');
 
   const backend = await selectBackend();
@@ -61,9 +64,13 @@ async function main(): Promise<void> {
   // Two warm-up steps, as the peer does (operator caches, Adam moments).
   trainStep();
   trainStep();
+  // CPU time of all threads of the process, beside wall time: on a loaded machine the wall
+  // time is an upper bound, while CPU time shows the work and how the workers share it.
+  let cpuStarted = process.cpuUsage();
   let started = performance.now();
   for (let i = 0; i < trainSteps; i++) trainStep();
   const trainMs = (performance.now() - started) / trainSteps;
+  const trainCpuMs = cpuMsSince(cpuStarted) / trainSteps;
 
   let kernelTable: Record<string, number> | undefined;
   if (profile) {
@@ -71,6 +78,49 @@ async function main(): Promise<void> {
     kernelTable = {};
     for (const k of info.kernels) kernelTable[k.name] = (kernelTable[k.name] ?? 0) + (k.kernelTimeMs as number);
     for (const key of Object.keys(kernelTable)) kernelTable[key] = Math.round(kernelTable[key]);
+  }
+
+  // The same step with the batch split between worker threads: the main thread copies the
+  // weights to shared memory, the workers compute shard gradients, the main thread applies Adam.
+  let parallelTrainMs: number | null = null;
+  let parallelCpuMs: number | null = null;
+  if (workers > 0) {
+    const pool = new GradientWorkerPool({
+      network: { kind: 'unet', config },
+      numWorkers: workers,
+      batchSize: batch,
+      sampleShape: [32, 32, 1],
+      conditioning: 'labels',
+      schedule,
+      predictionType: 'epsilon',
+      backend: backend.name,
+    });
+    const parallelStep = () => {
+      const timesteps = Int32Array.from({ length: batch }, () => rng.int(1000));
+      const noise = rng.normalArray(batch * 32 * 32);
+      pool.setWeights(params);
+      const { gradients } = pool.computeGradients({ size: batch, sampleShape: [32, 32, 1], x0, noise, timesteps, labels, contexts: null, contextDim: 0, dropMask: null });
+      const gradMap = new Map<string, tf.Tensor>();
+      let offset = 0;
+      for (const spec of pool.paramSpecs) {
+        const size = spec.shape.reduce((a, b) => a * b, 1);
+        gradMap.set(spec.name, tf.tensor(gradients.slice(offset, offset + size), spec.shape));
+        offset += size;
+      }
+      adam.apply(params, gradMap);
+      tf.dispose(Array.from(gradMap.values()));
+    };
+    try {
+      parallelStep();
+      parallelStep();
+      cpuStarted = process.cpuUsage();
+      started = performance.now();
+      for (let i = 0; i < trainSteps; i++) parallelStep();
+      parallelTrainMs = (performance.now() - started) / trainSteps;
+      parallelCpuMs = cpuMsSince(cpuStarted) / trainSteps;
+    } finally {
+      pool.dispose();
+    }
   }
 
   const denoiser = withClassifierFreeGuidance(
@@ -94,12 +144,25 @@ async function main(): Promise<void> {
       threads: backend.wasmThreads ?? null,
       parameters: unetParamCount(config),
       train_ms_per_step_b64: Math.round(trainMs * 10) / 10,
+      train_cpu_ms_per_step_b64: Math.round(trainCpuMs),
+      ...(parallelTrainMs !== null && parallelCpuMs !== null
+        ? {
+            [`train_ms_per_step_b64_workers${workers}`]: Math.round(parallelTrainMs * 10) / 10,
+            [`train_cpu_ms_per_step_b64_workers${workers}`]: Math.round(parallelCpuMs),
+          }
+        : {}),
       sample_ms_per_image_ddim50_cfg: Math.round(sampleMs * 10) / 10,
       train_steps_timed: trainSteps,
       cpu: os.cpus()[0]?.model,
       ...(kernelTable ? { profile_ms_per_kernel: kernelTable } : {}),
     }),
   );
+}
+
+/** Returns the CPU time (user + system, all threads) used since `start`, in milliseconds. */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 main().catch((err) => {

@@ -52,6 +52,11 @@ export const ImageDiffusionTrainingSchema = z
     gradClipNorm: z.number().positive().nullable().default(1),
     seed: z.number().int().default(0),
     checkpointEvery: z.number().int().min(1).default(200),
+    /**
+     * Worker threads that share each batch (data-parallel training, one backend per worker).
+     * 1 trains on the calling thread. More workers give the same results up to float rounding.
+     */
+    workers: z.number().int().min(1).default(1),
     /** DP-SGD settings. When null, training takes plain Adam steps. */
     privacy: DpTrainingSchema.nullable().default(null),
   })

@@ -8,6 +8,7 @@ import { UNetConfig, unetForward, unetParamSpecs } from '../nets/unet';
 import { Params, disposeParams } from '../nets/params';
 import { DiffusionTrainer, TrainingData, TrainingProgress } from '../train/diffusion-trainer';
 import { DpDiffusionTrainer, resolveNoiseMultiplier } from '../train/dp-diffusion-trainer';
+import { ParallelDiffusionTrainer } from '../train/parallel/parallel-diffusion-trainer';
 import { loadWeights } from '../train/checkpoint';
 import { probeTrainingStep } from '../backend/probe';
 import { activeBackend } from '../backend/select';
@@ -67,7 +68,8 @@ export interface TrainImageDiffusionOptions {
  * Trains a class-conditional image diffusion model on the train split and writes
  * `model.json` and `checkpoint.safetensors` (weights, EMA weights, optimizer and
  * generator state) to `modelDir`, checkpointing as it goes. With `resume`, a run that
- * stopped continues from its last checkpoint with the same settings.
+ * stopped continues from its last checkpoint with the same settings. With
+ * `training.workers` above 1, worker threads share each batch (ParallelDiffusionTrainer).
  */
 export function trainImageDiffusion(options: TrainImageDiffusionOptions): { model: ImageDiffusionModel; finalLoss: number; steps: number } {
   const { dataset, modelDir } = options;
@@ -112,11 +114,12 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
   const resume = options.resume ?? true;
   if (resume && fs.existsSync(modelPath)) {
     const previous = readModelFile(modelDir);
-    const strip = (m: ImageDiffusionModel) => JSON.stringify({ ...m, createdAt: '', backend: '', training: { ...m.training, numSteps: 0 }, privacy: null });
+    // numSteps and workers may change on resume: the worker count changes speed, not the model.
+    const strip = (m: ImageDiffusionModel) => JSON.stringify({ ...m, createdAt: '', backend: '', training: { ...m.training, numSteps: 0, workers: 1 }, privacy: null });
     if (strip(previous) !== strip(model)) {
       throw new Error(
         `trainImageDiffusion: ${modelPath} was written with other settings; resume with the same options ` +
-          '(only numSteps may change), or pass a new --out directory',
+          '(only numSteps and workers may change), or pass a new --out directory',
       );
     }
     model.createdAt = previous.createdAt;
@@ -125,20 +128,34 @@ export function trainImageDiffusion(options: TrainImageDiffusionOptions): { mode
   }
 
   probeTrainingStep();
-  if (model.training.privacy) return trainImagesPrivately(model, dataset, modelDir, resume, options.onProgress);
+  if (model.training.privacy) {
+    if (model.training.workers > 1) {
+      throw new Error(
+        `trainImageDiffusion: DP-SGD training runs on one thread; workers ${model.training.workers} is not supported with privacy settings, set workers to 1`,
+      );
+    }
+    return trainImagesPrivately(model, dataset, modelDir, resume, options.onProgress);
+  }
   const unet = unetConfigOf(model);
-  const trainer = new DiffusionTrainer({
+  const { workers, ...training } = model.training;
+  const trainerOptions = {
     schedule: scheduleOf(model),
     predictionType: model.predictionType,
-    paramSpecs: unetParamSpecs(unet),
-    forward: (params, xt, t, y) => unetForward(unet, params, xt as tf.Tensor4D, t, y),
     data: imageTrainingData(dataset.splits.train, dataset.height, dataset.width),
     nullClass: model.classNames.length,
-    ...model.training,
+    ...training,
     checkpointPath,
     resume,
     onProgress: options.onProgress,
-  });
+  };
+  const trainer =
+    workers === 1
+      ? new DiffusionTrainer({
+          ...trainerOptions,
+          paramSpecs: unetParamSpecs(unet),
+          forward: (params, xt, t, y) => unetForward(unet, params, xt as tf.Tensor4D, t, y),
+        })
+      : new ParallelDiffusionTrainer({ ...trainerOptions, network: { kind: 'unet', config: unet }, workers });
   try {
     writeJsonAtomic(modelPath, modelFileContent(model));
     if (trainer.step >= model.training.numSteps) log.info(`model in ${modelDir} already has ${trainer.step} steps; nothing to train`);
@@ -210,15 +227,18 @@ function trainImagesPrivately(
   }
 }
 
-/** Returns model.json's content. Null privacy fields are left out, so a non-private model's file has no privacy keys. */
+/**
+ * Returns model.json's content. Null privacy fields and `workers` 1 are left out, so a
+ * non-private model trained on one thread has neither key.
+ */
 function modelFileContent(model: ImageDiffusionModel): Record<string, unknown> {
   const content: Record<string, unknown> = { ...model };
   if (model.privacy === null) delete content.privacy;
-  if (model.training.privacy === null) {
-    const training: Record<string, unknown> = { ...model.training };
-    delete training.privacy;
-    content.training = training;
-  }
+  const training: Record<string, unknown> = { ...model.training };
+  if (model.training.privacy === null) delete training.privacy;
+  // One worker is the default, so a model trained on one thread keeps its model.json unchanged.
+  if (model.training.workers === 1) delete training.workers;
+  content.training = training;
   return content;
 }
 

@@ -49,6 +49,54 @@ export type ForwardFn = (
   contextDropMask?: tf.Tensor1D | null,
 ) => tf.Tensor;
 
+/**
+ * Inputs of one training step, as plain arrays so they can be split between workers.
+ * x0 and noise: [size, ...sampleShape]; timesteps, labels and dropMask: [size];
+ * contexts: [size, contextDim]. labels, contexts and dropMask are null when unused.
+ */
+export interface TrainingBatch {
+  size: number;
+  sampleShape: number[];
+  x0: Float32Array;
+  noise: Float32Array;
+  timesteps: Int32Array;
+  labels: Int32Array | null;
+  contexts: Float32Array | null;
+  contextDim: number;
+  dropMask: Float32Array | null;
+}
+
+/**
+ * Computes the mean diffusion loss of `batch` and its gradient with respect to every
+ * variable in `params`. Both the one-thread trainer and each gradient worker run this,
+ * so a shard's gradient comes from the same operations as the whole batch's.
+ */
+export function batchLossAndGradients(
+  network: { schedule: NoiseSchedule; predictionType: string; forward: ForwardFn },
+  params: Map<string, tf.Variable>,
+  batch: TrainingBatch,
+): { loss: number; grads: Map<string, tf.Tensor> } {
+  const { schedule, predictionType, forward } = network;
+  const { size, timesteps, labels, contexts, dropMask } = batch;
+  const shape = [size, ...batch.sampleShape];
+  const variables = Array.from(params.values());
+  const { value, grads } = tf.tidy(() => {
+    const x0 = tf.tensor(batch.x0, shape);
+    const noise = tf.tensor(batch.noise, shape);
+    const xt = addNoise(schedule, x0, noise, timesteps);
+    const target = trainingTarget(schedule, x0, noise, timesteps, predictionType);
+    const t = tf.tensor1d(timesteps, 'int32');
+    const y = labels ? tf.tensor1d(labels, 'int32') : contexts ? tf.tensor2d(contexts, [size, batch.contextDim]) : null;
+    const mask = dropMask ? tf.tensor1d(dropMask) : null;
+    return tf.variableGrads(() => diffusionLoss(forward(params, xt, t, y, mask), target), variables);
+  });
+  const loss = value.dataSync()[0];
+  value.dispose();
+  const gradMap = new Map<string, tf.Tensor>();
+  for (const [name, variable] of params) gradMap.set(name, grads[variable.name]);
+  return { loss, grads: gradMap };
+}
+
 export interface DiffusionTrainerOptions {
   schedule: NoiseSchedule;
   predictionType: string;
@@ -142,13 +190,43 @@ export class DiffusionTrainer {
 
   /** Runs one optimisation step and returns its loss. */
   trainStep(): number {
-    const { data, schedule, batchSize, predictionType } = this.options;
+    // 1–2. Batch, timesteps and noise from the seeded generators.
+    const batch = this.drawBatch();
+
+    // 3. Loss and gradients.
+    const { loss, grads } = this.lossAndGradients(batch);
+    if (!Number.isFinite(loss)) {
+      tf.dispose(Array.from(grads.values()));
+      throw new Error(
+        `DiffusionTrainer: loss became ${loss} at step ${this.step + 1}; lower the learning rate (${this.options.learningRate}) ` +
+          'or set gradClipNorm, and resume from the last checkpoint',
+      );
+    }
+
+    // 4. Adam update, then EMA.
+    this.adam.apply(this.params, grads);
+    tf.dispose(Array.from(grads.values()));
+    this.ema.update(this.params);
+
+    this.step += 1;
+    const logEvery = this.options.logEvery ?? 10;
+    if (this.step % logEvery === 0 || this.step === 1) this.lossHistory.push({ step: this.step, loss });
+    return loss;
+  }
+
+  /**
+   * Draws the inputs of the next step: rows in seeded epoch order, labels with condition
+   * dropout (or context vectors with a drop mask), timesteps t ~ U{0 … T−1} and noise
+   * ε ~ N(0, I). Advances the noise generator, so call it once per step.
+   */
+  protected drawBatch(): TrainingBatch {
+    const { data, schedule, batchSize } = this.options;
     const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
 
     // 1. Batch in seeded epoch order; labels with condition dropout.
     const indices = this.sampler.batch(this.step);
-    const x0Values = new Float32Array(batchSize * sampleSize);
-    data.fillBatch(indices, x0Values);
+    const x0 = new Float32Array(batchSize * sampleSize);
+    data.fillBatch(indices, x0);
     let labels: Int32Array | null = null;
     if (data.labels) {
       const batchLabels = Int32Array.from(indices, (i) => (data.labels as Int32Array)[i]);
@@ -169,39 +247,13 @@ export class DiffusionTrainer {
     // 2. Timesteps t ~ U{0 … T−1} and noise ε ~ N(0, I).
     const timesteps = new Int32Array(batchSize);
     for (let i = 0; i < batchSize; i++) timesteps[i] = this.noiseRng.int(schedule.numTrainTimesteps);
-    const noiseValues = this.noiseRng.normalArray(batchSize * sampleSize);
+    const noise = this.noiseRng.normalArray(batchSize * sampleSize);
+    return { size: batchSize, sampleShape: data.sampleShape, x0, noise, timesteps, labels, contexts, contextDim: data.contexts?.dim ?? 0, dropMask };
+  }
 
-    // 3. Loss and gradients.
-    const shape = [batchSize, ...data.sampleShape];
-    const variables = Array.from(this.params.values());
-    const { value, grads } = tf.tidy(() => {
-      const x0 = tf.tensor(x0Values, shape);
-      const noise = tf.tensor(noiseValues, shape);
-      const xt = addNoise(schedule, x0, noise, timesteps);
-      const target = trainingTarget(schedule, x0, noise, timesteps, predictionType);
-      const t = tf.tensor1d(timesteps, 'int32');
-      const y = labels ? tf.tensor1d(labels, 'int32') : contexts ? tf.tensor2d(contexts, [batchSize, (data.contexts as { dim: number }).dim]) : null;
-      const mask = dropMask ? tf.tensor1d(dropMask) : null;
-      return tf.variableGrads(() => diffusionLoss(this.options.forward(this.params, xt, t, y, mask), target), variables);
-    });
-    const loss = value.dataSync()[0];
-    value.dispose();
-    if (!Number.isFinite(loss)) {
-      tf.dispose(grads);
-      throw new Error(
-        `DiffusionTrainer: loss became ${loss} at step ${this.step + 1}; lower the learning rate (${this.options.learningRate}) ` +
-          'or set gradClipNorm, and resume from the last checkpoint',
-      );
-    }
-
-    // 4. Adam update, then EMA.
-    this.adam.applyVariableGrads(this.params, grads);
-    this.ema.update(this.params);
-
-    this.step += 1;
-    const logEvery = this.options.logEvery ?? 10;
-    if (this.step % logEvery === 0 || this.step === 1) this.lossHistory.push({ step: this.step, loss });
-    return loss;
+  /** Returns the batch's mean loss and its gradient for every parameter, by name. The caller disposes the gradients. */
+  protected lossAndGradients(batch: TrainingBatch): { loss: number; grads: Map<string, tf.Tensor> } {
+    return batchLossAndGradients(this.options, this.params, batch);
   }
 
   saveCheckpoint(filePath = this.options.checkpointPath): void {

@@ -31,6 +31,12 @@ const CASES: ConvCase[] = [
   { x: [2, 8, 8, 4], filter: [3, 3, 4, 5], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
   { x: [2, 7, 7, 4], filter: [3, 3, 4, 5], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
   { x: [2, 6, 6, 2], filter: [3, 3, 2, 3], stride: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  // Stride-2 cases that take the sub-pixel split of the input gradient (inputs of at least
+  // 16×16): square, rectangular, a 2×2 filter, and a 4×4 filter with padding only after.
+  { x: [2, 16, 16, 8], filter: [3, 3, 8, 8], stride: 2, pad: 'same' },
+  { x: [2, 16, 20, 3], filter: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [1, 16, 16, 3], filter: [2, 2, 3, 4], stride: 2, pad: 'valid' },
+  { x: [1, 16, 16, 3], filter: [4, 4, 3, 4], stride: 2, pad: [[0, 0], [0, 2], [0, 2], [0, 0]] },
 ];
 
 function describeCase(c: ConvCase): string {

@@ -90,6 +90,8 @@ const BAD_INPUT: [string, string[], RegExp, Record<string, string>?][] = [
   ['sample rate without DP', ['train-diffusion', '--data', 'demo', '--out', 'm', '--sample-rate', '0.1'], /--sample-rate 0.1 applies to DP-SGD only/],
   ['two DP noise settings', ['train-diffusion', '--data', 'demo', '--out', 'm', '--target-epsilon', '3', '--noise-multiplier', '1', '--sample-rate', '0.1'], /give one of --target-epsilon \(3\) and --noise-multiplier \(1\), not both/],
   ['DP without sample rate', ['train-diffusion', '--data', 'demo', '--out', 'm', '--noise-multiplier', '1'], /DP-SGD needs --sample-rate/],
+  ['zero workers', ['train-diffusion', '--data', 'demo', '--out', 'm', '--workers', '0', ...TINY_TRAIN], /training options: workers: .*\(got 0\)/],
+  ['workers with DP', ['train-diffusion', '--data', 'demo', '--out', 'm', '--workers', '2', '--noise-multiplier', '1', '--sample-rate', '0.1', ...TINY_TRAIN], /workers 2 is not supported with privacy settings/],
   ['sample rate above 1', ['train-diffusion', '--data', 'demo', '--out', 'm', '--noise-multiplier', '1', '--sample-rate', '1.5', ...TINY_TRAIN], /sampleRate/],
 ];
 
@@ -100,6 +102,18 @@ test('bad input is rejected with the value', () => {
     assert.is(result.code, name === 'unknown command' ? 2 : 1, `${name}: exit code (stderr: ${result.stderr})`);
     assert.match(result.stderr, message, `${name}: message`);
   }
+});
+
+test('train with two workers, then resume', () => {
+  const trained = medsynth(['train-diffusion', '--data', 'demo', '--out', 'parallel-model', ...TINY_TRAIN, '--workers', '2']);
+  assert.is(trained.code, 0, trained.stderr);
+  assert.match(trained.stdout, /trained 2 steps/);
+  const model = JSON.parse(fs.readFileSync(path.join(work, 'parallel-model', 'model.json'), 'utf8'));
+  assert.is(model.training.workers, 2);
+
+  const resumed = medsynth(['train-diffusion', '--data', 'demo', '--out', 'parallel-model', ...TINY_TRAIN, '--steps', '3', '--workers', '2']);
+  assert.is(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /trained 3 steps \(1 this run\)/);
 });
 
 test('DP training records epsilon', () => {

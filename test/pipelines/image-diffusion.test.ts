@@ -66,6 +66,36 @@ test('resume trains only the missing steps', () => {
   assert.is(result.steps, 4);
 });
 
+test('one-thread model.json has no workers key', () => {
+  const model = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+  assert.is('workers' in model.training, false);
+});
+
+test('two workers train and resume', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medsynth-model-'));
+  try {
+    const first = trainImageDiffusion({ dataset: DATASET, modelDir: dir, unet: TINY, training: { numSteps: 2, batchSize: 4, workers: 2 } });
+    assert.is(first.steps, 2);
+    assert.ok(Number.isFinite(first.finalLoss), `final loss ${first.finalLoss}`);
+    const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    assert.is(model.training.workers, 2);
+
+    // The worker count may change on resume; the other settings may not.
+    const resumed = trainImageDiffusion({ dataset: DATASET, modelDir: dir, unet: TINY, training: { numSteps: 3, batchSize: 4, workers: 1 } });
+    assert.is(resumed.steps, 3);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('workers with DP-SGD are rejected', () => {
+  const training = { numSteps: 2, workers: 2, privacy: { noiseMultiplier: 1, sampleRate: 0.2 } };
+  assert.throws(
+    () => trainImageDiffusion({ dataset: DATASET, modelDir: path.join(modelDir, 'dp'), unet: TINY, training }),
+    /DP-SGD training runs on one thread; workers 2 is not supported with privacy settings, set workers to 1/,
+  );
+});
+
 test('empty class is rejected', () => {
   const lonely = makeDemoDataset({ seed: 1, size: 8, counts: { train: [6, 0], val: [1, 1], test: [1, 1] } });
   assert.throws(() => trainImageDiffusion({ dataset: lonely, modelDir: path.join(modelDir, 'x'), unet: TINY }), /class 'lesion' has no training images/);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, release } from './call-kernel';
+import { canSplitSubPixel, conv2dBackpropInputSubPixel } from './conv2d-backprop-input-subpixel';
 
 /**
  * Conv2DBackpropInput for the wasm backend, replacing its reference loop with the
@@ -14,6 +15,8 @@ import { callKernel, release } from './call-kernel';
  * first inserted after every element of dy along each spatial axis. With that layout,
  * dx[i] = Σ_k dyZeros[i + k − (fh − 1 − padTop)] · rotated[k], so the forward
  * convolution uses padding fh − 1 − padTop before and whatever completes inHeight after.
+ * Stride-2 cases that allow it skip the zeros by a sub-pixel split
+ * (conv2d-backprop-input-subpixel.ts).
  */
 export function conv2dBackpropInputWasm(args: {
   inputs: tf.NamedTensorInfoMap;
@@ -40,6 +43,7 @@ export function conv2dBackpropInputWasm(args: {
     'channelsLast',
   );
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  if (canSplitSubPixel(info)) return conv2dBackpropInputSubPixel(backend, dy, filter, info);
 
   // 1. Insert zeros: [batch, outHeight, 1, outWidth, 1, C] padded to
   //    [batch, outHeight, sh, outWidth, sw, C], then merged to [batch, outHeight·sh, outWidth·sw, C].
