@@ -48,7 +48,7 @@ export function latentUNetConfigOf(model: LatentImageDiffusionModel): UNetConfig
 /**
  * Encodes uint8 images [count, height, width] into posterior means μ(x), returned as a typed
  * array [count, height / factor, width / factor, latentChannels], in batches of
- * CODING_BATCH_SIZE so no tensor holds the whole set.
+ * CODING_BATCH_SIZE so that no tensor contains the whole set.
  */
 export function encodeImagesToLatents(config: AutoencoderConfig, params: Params, images: Uint8Array, count: number, height: number, width: number): Float32Array {
   checkImageSides('encodeImagesToLatents', config, height, width);
@@ -235,7 +235,7 @@ export function trainLatentImageDiffusion(options: TrainLatentImageDiffusionOpti
     }
     model.createdAt = previous.createdAt;
   } else if (!resume && (fs.existsSync(checkpointPath) || fs.existsSync(autoencoderPath))) {
-    throw new Error(`trainLatentImageDiffusion: ${modelDir} already holds checkpoints; resume them or choose an empty model directory`);
+    throw new Error(`trainLatentImageDiffusion: ${modelDir} already contains checkpoints; resume them or choose an empty model directory`);
   }
   probeTrainingStep();
   fs.mkdirSync(modelDir, { recursive: true });

@@ -44,7 +44,8 @@ test('model directory holds model.json and both checkpoints', () => {
   assert.equal(model.image, { height: 16, width: 16 });
   assert.is(model.latent.height, 4);
   assert.is(model.latent.channels, 2);
-  assert.ok(model.latent.scaleFactor !== null && model.latent.scaleFactor > 0, `scale factor ${model.latent.scaleFactor}`);
+  assert.ok(model.latent.scaleFactor !== null, 'scale factor missing');
+  assert.ok((model.latent.scaleFactor as number) > 0, `scale factor ${model.latent.scaleFactor}`);
 });
 
 test('samples are images of the pixel size in [-1, 1]', () => {
