@@ -21,6 +21,10 @@ export interface SampleImageBatchesOptions {
   predictionType: string;
   height: number;
   width: number;
+  /** Channels of one sample (default 1). */
+  channels?: number;
+  /** Clip each x_0 estimate to [−clipSample, clipSample], or null for no clipping (default 1, for pixels in [−1, 1]). */
+  clipSample?: number | null;
   count: number;
   /** Condition rows for images `done` … `done + n − 1`; the caller's tensor is disposed here. */
   conditionFor: (done: number, n: number) => tf.Tensor;
@@ -38,8 +42,9 @@ export interface SampleImageBatchesOptions {
 }
 
 /**
- * Samples `count` one-channel images in batches with classifier-free guidance, all batches
- * drawing from one generator seeded with `seed`. Returns pixels in [−1, 1], [count, height, width].
+ * Samples `count` images in batches with classifier-free guidance, all batches drawing from
+ * one generator seeded with `seed`. Returns [count, height, width, channels]; with the default
+ * one channel and clipSample 1, pixels in [−1, 1].
  */
 export function sampleImageBatches(options: SampleImageBatchesOptions): Float32Array {
   const { caller, count, height, width } = options;
@@ -48,7 +53,9 @@ export function sampleImageBatches(options: SampleImageBatchesOptions): Float32A
     throw new Error(`${caller}: unknown sampler '${options.sampler}'; use one of ${SAMPLERS.join(', ')}`);
   }
   const batchSize = options.batchSize ?? 32;
-  const out = new Float32Array(count * height * width);
+  const channels = options.channels ?? 1;
+  const sampleSize = height * width * channels;
+  const out = new Float32Array(count * sampleSize);
   const rng = new Random(options.seed);
   const denoiser = withClassifierFreeGuidance(options.denoiser, { guidanceScale: options.guidanceScale, nullCondition: options.nullCondition });
   for (let done = 0; done < count; done += batchSize) {
@@ -60,17 +67,17 @@ export function sampleImageBatches(options: SampleImageBatchesOptions): Float32A
         sampler: options.sampler,
         schedule: options.schedule,
         denoiser,
-        shape: [n, height, width, 1],
+        shape: [n, height, width, channels],
         condition,
         numInferenceSteps: options.numInferenceSteps,
         timestepSpacing: options.timestepSpacing,
         predictionType: options.predictionType,
         rng,
         eta: options.eta,
-        clipSample: 1,
+        clipSample: options.clipSample === undefined ? 1 : options.clipSample,
         onProgress: onStep,
       });
-      out.set(result.dataSync() as Float32Array, done * height * width);
+      out.set(result.dataSync() as Float32Array, done * sampleSize);
       result.dispose();
     } finally {
       condition.dispose();
