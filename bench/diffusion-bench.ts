@@ -1,21 +1,27 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../kernel-lib/backend/select';
 import { makeNoiseSchedule } from '../kernel-lib/diffusion/schedules';
 import { addNoise, diffusionLoss, trainingTarget } from '../kernel-lib/diffusion/parameterization';
 import { withClassifierFreeGuidance } from '../kernel-lib/diffusion/guidance';
-import { sampleDdim } from '../kernel-lib/diffusion/samplers';
+import type { Denoiser } from '../kernel-lib/diffusion/types';
+import { sample } from '../kernel-lib/diffusion/samplers';
 import { referenceUNetConfig, unetForward, unetParamCount, unetParamSpecs } from '../kernel-lib/nets/unet';
 import { createParams } from '../kernel-lib/nets/params';
 import { Adam } from '../kernel-lib/train/adam';
 import { Random } from '../kernel-lib/util/random';
+import { startBenchBackend } from './bench-backend';
+import { memoryFigures } from './memory';
 
 /**
  * Measures the image-diffusion workload of the PyTorch peer. Training: the reference U-Net
  * with 4 classes, batch 64 at 32×32, epsilon MSE and Adam(2e-4) on a 1000-step linear
  * schedule. Sampling: 64 images with DDIM-50 and guidance 3, with the conditional and null
- * rows in one call of 128. Prints one JSON line.
- * Usage: node dist/bench/diffusion-bench.js [--train-steps N] [--sample-count N] [--profile]
+ * rows in one call of 128. Then the same images with DPM-Solver++(2M) at --fast-steps steps,
+ * with guidance at every step and with guidance only at t = --guidance-interval. Peak resident
+ * memory and the wasm heap are read after training and after sampling. Prints one JSON line.
+ * Usage: node dist/bench/diffusion-bench.js [--train-steps N] [--sample-count N] [--sample-steps N]
+ *   [--fast-steps N] [--guidance-interval first,last] [--backend NAME] [--profile]
+ * --backend takes the names of selectBackend and `webgpu`; it defaults to MEDSYNTH_BACKEND or auto.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -25,9 +31,14 @@ async function main(): Promise<void> {
   };
   const trainSteps = option('train-steps', 5);
   const sampleCount = option('sample-count', 64);
+  const sampleSteps = option('sample-steps', 50);
+  const fastSteps = option('fast-steps', 20);
+  const intervalIndex = args.indexOf('--guidance-interval');
+  const guidanceInterval = (intervalIndex >= 0 ? args[intervalIndex + 1] : '82,579').split(',').map(Number) as [number, number];
+  const backendIndex = args.indexOf('--backend');
   const profile = args.includes('--profile');
 
-  const backend = await selectBackend();
+  const backend = await startBenchBackend(backendIndex >= 0 ? args[backendIndex + 1] : undefined);
   const config = referenceUNetConfig(4);
   const rng = new Random(0);
   const params = createParams(unetParamSpecs(config), rng);
@@ -64,6 +75,7 @@ async function main(): Promise<void> {
   let started = performance.now();
   for (let i = 0; i < trainSteps; i++) trainStep();
   const trainMs = (performance.now() - started) / trainSteps;
+  const memoryAfterTraining = memoryFigures();
 
   let kernelTable: Record<string, number> | undefined;
   if (profile) {
@@ -73,20 +85,27 @@ async function main(): Promise<void> {
     for (const key of Object.keys(kernelTable)) kernelTable[key] = Math.round(kernelTable[key]);
   }
 
-  const denoiser = withClassifierFreeGuidance(
-    (x, t, y) => unetForward(config, params, x as tf.Tensor4D, t, y as tf.Tensor1D),
-    { guidanceScale: 3, nullCondition: tf.tensor1d([4], 'int32') },
-  );
-  const runSampling = (count: number, steps: number) => {
+  const model: Denoiser = (x, t, y) => unetForward(config, params, x as tf.Tensor4D, t, y as tf.Tensor1D);
+  const nullCondition = tf.tensor1d([4], 'int32');
+  const guided = withClassifierFreeGuidance(model, { guidanceScale: 3, nullCondition });
+  const guidedInInterval = withClassifierFreeGuidance(model, { guidanceScale: 3, nullCondition, guidanceInterval });
+  const runSampling = (sampler: string, denoiser: Denoiser, count: number, steps: number) => {
     const condition = tf.tensor1d(Int32Array.from({ length: count }, () => rng.int(4)), 'int32');
-    const out = sampleDdim({ schedule, denoiser, shape: [count, 32, 32, 1], condition, numInferenceSteps: steps, timestepSpacing: 'linspace', rng });
+    const out = sample({ sampler, schedule, denoiser, shape: [count, 32, 32, 1], condition, numInferenceSteps: steps, timestepSpacing: 'linspace', rng });
     out.dataSync();
     tf.dispose([out, condition]);
   };
-  runSampling(4, 5);
-  started = performance.now();
-  runSampling(sampleCount, 50);
-  const sampleMs = (performance.now() - started) / sampleCount;
+  const msPerImage = (sampler: string, denoiser: Denoiser, steps: number) => {
+    const start = performance.now();
+    runSampling(sampler, denoiser, sampleCount, steps);
+    return Math.round(((performance.now() - start) / sampleCount) * 10) / 10;
+  };
+  runSampling('ddim', guided, 4, 5);
+  const ddimMs = msPerImage('ddim', guided, sampleSteps);
+  const fastMs = msPerImage('dpmsolver++', guided, fastSteps);
+  const fastIntervalMs = msPerImage('dpmsolver++', guidedInInterval, fastSteps);
+  nullCondition.dispose();
+  const memoryAfterSampling = memoryFigures();
 
   console.log(
     JSON.stringify({
@@ -94,12 +113,17 @@ async function main(): Promise<void> {
       threads: backend.wasmThreads ?? null,
       parameters: unetParamCount(config),
       train_ms_per_step_b64: Math.round(trainMs * 10) / 10,
-      sample_ms_per_image_ddim50_cfg: Math.round(sampleMs * 10) / 10,
+      [`sample_ms_per_image_ddim${sampleSteps}_cfg`]: ddimMs,
+      [`sample_ms_per_image_dpmsolver${fastSteps}_cfg`]: fastMs,
+      [`sample_ms_per_image_dpmsolver${fastSteps}_cfg_interval_${guidanceInterval.join('_')}`]: fastIntervalMs,
       train_steps_timed: trainSteps,
+      memory_mib_after_training: memoryAfterTraining,
+      memory_mib_after_sampling: memoryAfterSampling,
       cpu: os.cpus()[0]?.model,
       ...(kernelTable ? { profile_ms_per_kernel: kernelTable } : {}),
     }),
   );
+  backend.close();
 }
 
 main().catch((err) => {
