@@ -22,6 +22,7 @@ import { memoryFigures } from './memory';
  * Usage: node dist/bench/diffusion-bench.js [--train-steps N] [--sample-count N] [--sample-steps N]
  *   [--fast-steps N] [--guidance-interval first,last] [--backend NAME] [--profile]
  * --backend takes the names of selectBackend and `webgpu`; it defaults to MEDSYNTH_BACKEND or auto.
+ * --train-steps 0 skips training.
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -69,12 +70,16 @@ async function main(): Promise<void> {
     tf.dispose(grads);
   };
 
-  // Two warm-up steps, as the peer does (operator caches, Adam moments).
-  trainStep();
-  trainStep();
-  let started = performance.now();
-  for (let i = 0; i < trainSteps; i++) trainStep();
-  const trainMs = (performance.now() - started) / trainSteps;
+  // Two warm-up steps, as the peer does (operator caches, Adam moments). --train-steps 0 skips
+  // training, so that the memory figures after sampling are those of sampling alone.
+  let trainMs: number | null = null;
+  if (trainSteps > 0) {
+    trainStep();
+    trainStep();
+    const trainStart = performance.now();
+    for (let i = 0; i < trainSteps; i++) trainStep();
+    trainMs = Math.round(((performance.now() - trainStart) / trainSteps) * 10) / 10;
+  }
   const memoryAfterTraining = memoryFigures();
 
   let kernelTable: Record<string, number> | undefined;
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
       peer: `tfjs-${backend.name}-${tf.version_core}`,
       threads: backend.wasmThreads ?? null,
       parameters: unetParamCount(config),
-      train_ms_per_step_b64: Math.round(trainMs * 10) / 10,
+      train_ms_per_step_b64: trainMs,
       [`sample_ms_per_image_ddim${sampleSteps}_cfg`]: ddimMs,
       [`sample_ms_per_image_dpmsolver${fastSteps}_cfg`]: fastMs,
       [`sample_ms_per_image_dpmsolver${fastSteps}_cfg_interval_${guidanceInterval.join('_')}`]: fastIntervalMs,
