@@ -8,9 +8,12 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 if (process.argv.includes('--help')) {
-  console.log('usage: npm run bench -- [--train-steps N] [--sample-count N] [--workers N] [--profile]');
+  console.log('usage: npm run bench -- [--train-steps N] [--workers N] [--sample-count N] [--sample-steps N] [--fast-steps N]');
+  console.log('                        [--guidance-interval first,last] [--backend NAME] [--profile]');
   console.log('Times a training step (batch 64, 32x32) on the main thread and split between --workers worker threads');
-  console.log('(default 2, 0 to skip), and DDIM-50 sampling with guidance, on the active backend,');
+  console.log('(default 2, 0 to skip), DDIM-50 sampling with guidance and DPM-Solver++ at --fast-steps (default 20)');
+  console.log('with guidance at every step and inside --guidance-interval (default 82,579) on the active backend,');
+  console.log('with peak resident memory and the wasm heap,');
   console.log('the EHR trajectory transformer training step (and 10,000-patient EHR generation with MEDSYNTH_BENCH_EHR_MODEL=<model dir>),');
   console.log('then the PyTorch peer when Debian python3-torch is installed. Results go in BENCHMARKS.md.');
   process.exit(0);

@@ -12,6 +12,10 @@ export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
   class: { type: 'string', required: true, description: 'class name to generate (see model.json classNames)' },
   n: { type: 'number', default: 16, description: 'number of images' },
   guidance: { type: 'number', default: 3, description: 'classifier-free guidance scale (0 unconditional, 1 conditional)' },
+  'guidance-interval': {
+    type: 'string',
+    description: 'training timesteps first,last where guidance applies, e.g. 82,579; other steps skip the null rows (default every timestep)',
+  },
   sampler: { type: 'string', default: 'ddim', description: 'ddim, ddpm or dpmsolver++' },
   steps: { type: 'number', default: 50, description: 'sampling steps' },
   eta: { type: 'number', default: 0, description: 'DDIM eta (0 deterministic)' },
@@ -32,6 +36,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   }
   const o = parseOptions('sample', argv, SAMPLE_OPTIONS);
   if ((o.guidance as number) < 0) throw new Error(`sample: --guidance must be >= 0, got ${o.guidance}`);
+  const guidanceInterval = parseGuidanceInterval(o['guidance-interval'] as string | undefined);
   const backend = await selectBackend({ backend: o.backend as string | undefined });
   const modelDir = path.resolve(o.model as string);
   const loaded = loadImageDiffusionModel(modelDir);
@@ -50,6 +55,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
       classIndex,
       count,
       guidanceScale: o.guidance as number,
+      guidanceInterval,
       sampler: o.sampler as string,
       numInferenceSteps: steps,
       seed: o.seed as number,
@@ -94,6 +100,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
       class: className,
       count,
       guidanceScale: o.guidance,
+      guidanceInterval: guidanceInterval ?? null,
       sampler: o.sampler,
       numInferenceSteps: steps,
       eta: o.eta,
@@ -107,4 +114,14 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   } finally {
     loaded.dispose();
   }
+}
+
+/** Parses `--guidance-interval first,last` into training timesteps; undefined when the option is absent. */
+function parseGuidanceInterval(text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const bounds = text.split(',').map((part) => Number(part.trim()));
+  if (bounds.length !== 2 || !bounds.every((t) => Number.isInteger(t) && t >= 0) || bounds[0] > bounds[1]) {
+    throw new Error(`sample: --guidance-interval must be two training timesteps first,last with 0 <= first <= last, e.g. 82,579, got '${text}'`);
+  }
+  return [bounds[0], bounds[1]];
 }

@@ -277,6 +277,8 @@ export interface GenerateImagesOptions {
   classIndex: number;
   count: number;
   guidanceScale: number;
+  /** Training timesteps `[first, last]` where guidance applies (default every timestep); see `withClassifierFreeGuidance`. */
+  guidanceInterval?: readonly [number, number];
   sampler: string;
   numInferenceSteps: number;
   seed: number;

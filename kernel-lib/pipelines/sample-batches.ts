@@ -31,6 +31,8 @@ export interface SampleImageBatchesOptions {
   /** One "no condition" row; owned by the caller. */
   nullCondition: tf.Tensor;
   guidanceScale: number;
+  /** Training timesteps `[first, last]` where guidance applies (default every timestep); see `withClassifierFreeGuidance`. */
+  guidanceInterval?: readonly [number, number];
   sampler: string;
   numInferenceSteps: number;
   seed: number;
@@ -57,7 +59,11 @@ export function sampleImageBatches(options: SampleImageBatchesOptions): Float32A
   const sampleSize = height * width * channels;
   const out = new Float32Array(count * sampleSize);
   const rng = new Random(options.seed);
-  const denoiser = withClassifierFreeGuidance(options.denoiser, { guidanceScale: options.guidanceScale, nullCondition: options.nullCondition });
+  const denoiser = withClassifierFreeGuidance(options.denoiser, {
+    guidanceScale: options.guidanceScale,
+    nullCondition: options.nullCondition,
+    guidanceInterval: options.guidanceInterval,
+  });
   for (let done = 0; done < count; done += batchSize) {
     const n = Math.min(batchSize, count - done);
     const condition = options.conditionFor(done, n);

@@ -38,7 +38,7 @@ test('train then sample writes marked synthetic files', () => {
   assert.is(trained.code, 0, trained.stderr);
   assert.match(trained.stdout, /trained 2 steps/);
 
-  const sampled = medsynth(['sample', '--model', 'model', '--class', 'lesion', '--n', '3', '--steps', '3', '--sampler', 'dpmsolver++', '--out', 'out']);
+  const sampled = medsynth(['sample', '--model', 'model', '--class', 'lesion', '--n', '3', '--steps', '3', '--sampler', 'dpmsolver++', '--guidance-interval', '100,600', '--out', 'out']);
   assert.is(sampled.code, 0, sampled.stderr);
   const files = fs.readdirSync(path.join(work, 'out')).sort();
   assert.equal(files, [
@@ -58,6 +58,7 @@ test('train then sample writes marked synthetic files', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(work, 'out', 'synthetic_manifest_lesion_seed0.json'), 'utf8'));
   assert.is(manifest.synthetic, true);
   assert.is(manifest.count, 3);
+  assert.equal(manifest.guidanceInterval, [100, 600]);
 });
 
 test('sampling twice with one seed gives identical files', () => {
@@ -84,6 +85,7 @@ const BAD_INPUT: [string, string[], RegExp, Record<string, string>?][] = [
   ['unknown class', ['sample', '--model', 'model', '--class', 'cancer', '--out', 'o'], /unknown class 'cancer'; this model has 'normal', 'lesion'/],
   ['steps out of range', ['sample', '--model', 'model', '--class', 'lesion', '--steps', '0', '--out', 'o'], /`numInferenceSteps` must be an integer in \[1, 1000\], got 0/],
   ['steps above training steps', ['sample', '--model', 'model', '--class', 'lesion', '--steps', '1001', '--out', 'o'], /got 1001/],
+  ['reversed guidance interval', ['sample', '--model', 'model', '--class', 'lesion', '--guidance-interval', '500,100', '--out', 'o'], /--guidance-interval must be two training timesteps first,last .* got '500,100'/],
   ['unknown sampler', ['sample', '--model', 'model', '--class', 'lesion', '--sampler', 'euler', '--out', 'o'], /unknown sampler 'euler'; use one of ddpm, ddim, dpmsolver\+\+/],
   ['unknown spacing', ['sample', '--model', 'model', '--class', 'lesion', '--spacing', 'middle', '--steps', '2', '--out', 'o'], /middle/],
   ['missing model', ['sample', '--model', 'nomodel', '--class', 'x', '--out', 'o'], /nomodel\/model.json does not exist/],

@@ -157,6 +157,74 @@ test('float embeddings use the null row for every sample', () => {
   tf.dispose([nullCondition, x, timesteps, condition, output]);
 });
 
+test('guidance interval skips null rows outside it', () => {
+  const calls: Call[] = [];
+  const nullCondition = tf.scalar(NULL_CLASS, 'int32');
+  const guided = withClassifierFreeGuidance(makeRecordingDenoiser(calls), { guidanceScale: 3, nullCondition, guidanceInterval: [250, 500] });
+  const condition = tf.tensor1d([0, 1], 'int32');
+  const before = tf.memory().numTensors;
+  const result = sampleDdim({
+    schedule: makeNoiseSchedule(),
+    denoiser: guided,
+    shape: [2, 2],
+    condition,
+    numInferenceSteps: 4,
+    rng: new Random(1),
+  });
+  assert.is(tf.memory().numTensors, before + 1, 'tensors left behind');
+  // Timesteps 750, 500, 250, 0: only 500 and 250 lie in [250, 500] and get the doubled batch.
+  assert.equal(
+    calls.map((call) => [call.timesteps[0], call.batch]),
+    [
+      [750, 2],
+      [500, 4],
+      [250, 4],
+      [0, 2],
+    ],
+  );
+  assert.equal(calls[0].condition, [0, 1]);
+  assert.equal(calls[1].condition, [0, 1, NULL_CLASS, NULL_CLASS]);
+  tf.dispose([nullCondition, condition, result]);
+});
+
+test('guidance interval output inside and outside', () => {
+  const nullCondition = tf.scalar(NULL_CLASS, 'int32');
+  const guided = withClassifierFreeGuidance(makeRecordingDenoiser([]), { guidanceScale: 3, nullCondition, guidanceInterval: [10, 20] });
+  const x = tf.zeros([2, 2]);
+  const condition = tf.tensor1d([0, 1], 'int32');
+  // Inside: uncond + 3 (cond - uncond) = 0.2 + 3 * 0.6 = 2.0. Outside: cond = 0.8.
+  for (const [t, expected] of [
+    [9, 0.8],
+    [10, 2.0],
+    [20, 2.0],
+    [21, 0.8],
+  ]) {
+    const timesteps = tf.tensor1d([t, t], 'int32');
+    const output = guided(x, timesteps, condition);
+    assertAllClose(output.dataSync(), expected, 1e-6, `timestep ${t}`);
+    tf.dispose([timesteps, output]);
+  }
+  tf.dispose([nullCondition, x, condition]);
+});
+
+test('guidance interval rejects bad input', () => {
+  const nullCondition = tf.scalar(NULL_CLASS, 'int32');
+  const denoiser = makeRecordingDenoiser([]);
+  for (const guidanceInterval of [[20, 10], [-1, 5], [0.5, 5], [3]] as unknown as [number, number][]) {
+    assert.throws(
+      () => withClassifierFreeGuidance(denoiser, { guidanceScale: 2, nullCondition, guidanceInterval }),
+      /^withClassifierFreeGuidance: `guidanceInterval` must be \[first, last\] training timesteps/,
+      `interval ${JSON.stringify(guidanceInterval)}`,
+    );
+  }
+  const guided = withClassifierFreeGuidance(denoiser, { guidanceScale: 2, nullCondition, guidanceInterval: [0, 5] });
+  const x = tf.zeros([2, 2]);
+  const timesteps = tf.tensor1d([3, 4], 'int32');
+  const condition = tf.tensor1d([0, 1], 'int32');
+  assert.throws(() => guided(x, timesteps, condition), /every row must share one timestep, got 3 and 4/);
+  tf.dispose([nullCondition, x, timesteps, condition]);
+});
+
 test('rejects negative and non-finite scales', () => {
   const nullCondition = tf.scalar(NULL_CLASS, 'int32');
   const denoiser = makeRecordingDenoiser([]);

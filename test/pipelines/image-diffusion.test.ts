@@ -42,6 +42,21 @@ test('same seed gives the same images', () => {
   loaded.dispose();
 });
 
+test('guidance interval of generateImages', () => {
+  const loaded = loadImageDiffusionModel(modelDir);
+  const run = (guidanceScale: number, guidanceInterval?: [number, number]) =>
+    Array.from(generateImages(loaded, { classIndex: 1, count: 2, guidanceScale, guidanceInterval, sampler: 'dpmsolver++', numInferenceSteps: 4, seed: 5 }));
+  const guided = run(3);
+  const unguided = run(1);
+  // The 4 'leading' timesteps are 750, 500, 250 and 0.
+  assert.equal(run(3, [0, 999]), guided, 'an interval over every timestep must change nothing');
+  assert.equal(run(3, [1000, 2000]), unguided, 'an interval beyond every timestep must equal guidance scale 1');
+  const partial = run(3, [200, 600]);
+  assert.not.equal(partial, guided);
+  assert.not.equal(partial, unguided);
+  loaded.dispose();
+});
+
 test('sampling leaves no tensors', () => {
   const loaded = loadImageDiffusionModel(modelDir);
   const before = tf.memory().numTensors;

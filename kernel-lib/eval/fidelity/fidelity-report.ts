@@ -34,7 +34,6 @@ import { Params, disposeParams } from '../../nets/params';
 import { writeJsonAtomic } from '../../util/atomic-write';
 import { log } from '../../util/log';
 import { Random } from '../../util/random';
-import { percentileInterval } from '../bootstrap';
 import { classConfidence } from './class-confidence';
 import {
   DomainExtractorTraining,
@@ -46,7 +45,7 @@ import {
   openDomainFeatureExtractor,
 } from './feature-extractor';
 import { FeatureRows, selectFeatureRows } from './feature-rows';
-import { frechetDistancesToReference, statisticsUnchecked } from './frechet-distance';
+import { bootstrapFrechetDistances, IntervalEstimate } from './frechet-bootstrap';
 import { kernelDistance } from './kernel-distance';
 import {
   gatherImages,
@@ -116,15 +115,6 @@ export interface FidelityReportOptions {
   /** Output folder (default `<run>/fidelity`). */
   outDir?: string;
   onProgress?: (progress: FidelityProgress) => void;
-}
-
-/** A point value with its percentile bootstrap interval. */
-export interface IntervalEstimate {
-  value: number;
-  lower: number;
-  upper: number;
-  level: number;
-  resamples: number;
 }
 
 export interface GalleryRecord {
@@ -321,12 +311,6 @@ function deriveSeed(randomSeed: number, classIndex: number, generationSeed: numb
 
 function firstRows(rng: Random, count: number, n: number): Int32Array {
   return rng.permutation(count).subarray(0, n);
-}
-
-function drawWithReplacement(rng: Random, n: number): Int32Array {
-  const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[i] = rng.int(n);
-  return rows;
 }
 
 function asRows(data: Float64Array, numFeatures: number): FeatureRows {
@@ -586,23 +570,12 @@ function evaluateClass(context: EvaluationContext, reference: ClassReference, se
       context.warnings.push(message);
       notes.push(`FID on ${n} images per set with ${d} features: biased upward, compare with the floor only`);
     }
-    const [fid, floor] = frechetDistancesToReference(statisticsUnchecked(testSubset), [statisticsUnchecked(syntheticSubset), statisticsUnchecked(trainSubset)]);
-    const bootstrapRng = new Random(deriveSeed(settings.randomSeed, classIndex, seed, 2));
-    const fidValues = new Float64Array(settings.bootstrapResamples);
-    const floorValues = new Float64Array(settings.bootstrapResamples);
-    for (let r = 0; r < settings.bootstrapResamples; r++) {
-      const testStatistics = statisticsUnchecked(selectFeatureRows(testSubset, drawWithReplacement(bootstrapRng, n)));
-      const syntheticStatistics = statisticsUnchecked(selectFeatureRows(syntheticSubset, drawWithReplacement(bootstrapRng, n)));
-      const trainStatistics = statisticsUnchecked(selectFeatureRows(trainSubset, drawWithReplacement(bootstrapRng, n)));
-      [fidValues[r], floorValues[r]] = frechetDistancesToReference(testStatistics, [syntheticStatistics, trainStatistics]);
-      context.progress({ phase: 'bootstrap', completed: r + 1, total: settings.bootstrapResamples, detail });
-    }
-    const interval = (value: number, values: Float64Array): IntervalEstimate => {
-      const { lower, upper, level } = percentileInterval(values, settings.confidenceLevel);
-      return { value, lower, upper, level, resamples: settings.bootstrapResamples };
-    };
-    result.fid = interval(fid, fidValues);
-    result.fidFloor = interval(floor, floorValues);
+    [result.fid, result.fidFloor] = bootstrapFrechetDistances(testSubset, [syntheticSubset, trainSubset], {
+      resamples: settings.bootstrapResamples,
+      level: settings.confidenceLevel,
+      rng: new Random(deriveSeed(settings.randomSeed, classIndex, seed, 2)),
+      onResample: (done) => context.progress({ phase: 'bootstrap', completed: done, total: settings.bootstrapResamples, detail }),
+    });
   } else {
     notes.push(`FID needs at least 2 images per set, got ${n}`);
   }

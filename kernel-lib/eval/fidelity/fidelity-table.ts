@@ -1,4 +1,5 @@
-import { FidelityReport, IntervalEstimate } from './fidelity-report';
+import { FidelityReport } from './fidelity-report';
+import { IntervalEstimate } from './frechet-bootstrap';
 
 /** Formats a number with 3 significant digits, in exponent form below 0.001. */
 export function formatMetric(value: number | null): string {

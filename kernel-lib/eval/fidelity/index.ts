@@ -6,6 +6,7 @@
 export * from './feature-rows';
 export * from './symmetric-matrix';
 export * from './frechet-distance';
+export * from './frechet-bootstrap';
 export * from './kernel-distance';
 export * from './precision-recall';
 export * from './class-confidence';
