@@ -48,6 +48,8 @@ export function loadReportImageData(source: ReportImageSource, seed: number): Re
 }
 
 function loadIuXrayPairs(source: Extract<ReportImageSource, { kind: 'iu-xray' }>, seed: number): ReportImageData {
+  // Reports first: a wrong report folder is reported before the images are read.
+  const usable = loadIuXrayReports(source.reportsDir).filter((report) => weakImageClass(report) !== null && reportText(report) !== '');
   const dataset = loadImageDataset(source.images);
   const classNames: string[] = [...WEAK_IMAGE_CLASSES];
   if (dataset.classNames.length !== classNames.length || dataset.classNames.some((name, i) => name !== classNames[i])) {
@@ -57,7 +59,6 @@ function loadIuXrayPairs(source: Extract<ReportImageSource, { kind: 'iu-xray' }>
     );
   }
 
-  const usable = loadIuXrayReports(source.reportsDir).filter((report) => weakImageClass(report) !== null && reportText(report) !== '');
   const split = splitReportsByUid(usable, { train: 0.7, validation: 0.1, test: 0.2 }, seed);
   // The impression states the conclusion, so it goes first and survives truncation to the encoder's context.
   const toPairable = (reports: typeof usable): PairableReport[] =>
