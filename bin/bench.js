@@ -14,6 +14,7 @@ if (process.argv.includes('--help')) {
   console.log('(default 2, 0 to skip), DDIM-50 sampling with guidance and DPM-Solver++ at --fast-steps (default 20)');
   console.log('with guidance at every step and inside --guidance-interval (default 82,579) on the active backend,');
   console.log('with peak resident memory and the wasm heap,');
+  console.log('the DCR nearest-neighbour search (10,000 x 10,000 x 64),');
   console.log('the EHR trajectory transformer training step (and 10,000-patient EHR generation with MEDSYNTH_BENCH_EHR_MODEL=<model dir>),');
   console.log('then the PyTorch peer when Debian python3-torch is installed. Results go in BENCHMARKS.md.');
   process.exit(0);
@@ -31,6 +32,10 @@ const ehrArgs = [path.join(root, 'dist', 'bench', 'ehr-bench.js'), '--train-step
 if (process.env.MEDSYNTH_BENCH_EHR_MODEL) ehrArgs.push('--model', process.env.MEDSYNTH_BENCH_EHR_MODEL, '--n', '10000');
 const ehr = spawnSync(process.execPath, ehrArgs, { stdio: 'inherit' });
 if (ehr.status !== 0) process.exit(ehr.status || 1);
+
+// Nearest-neighbour search of the privacy metrics (DCR): 10,000 queries against 10,000 records of 64 features.
+const nn = spawnSync(process.execPath, [path.join(root, 'dist', 'bench', 'privacy-nn.js')], { stdio: 'inherit' });
+if (nn.status !== 0) process.exit(nn.status || 1);
 
 const peer = path.join(root, '..', 'shared', 'bench', 'reference_unet.py');
 const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
