@@ -25,7 +25,7 @@ import { probeTrainingStep } from '../backend/probe';
 import { activeBackend } from '../backend/select';
 import { writeJsonAtomic } from '../util/atomic-write';
 import { log } from '../util/log';
-import { BatchSamplingProgress, sampleImageBatches } from './sample-batches';
+import { sampleImageBatches } from './sample-batches';
 import { ImageDiffusionTrainingSchema, ScheduleConfigSchema, UNetConfigSchema, formatZodError } from './image-diffusion-config';
 import { AutoencoderConfigSchema, AutoencoderTrainingSchema, LatentImageDiffusionModel, LatentImageDiffusionModelSchema } from './latent-image-diffusion-config';
 import type { GenerateImagesOptions } from './image-diffusion';

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { AutoencoderConfig, autoencoderParamSpecs, checkImageSides, decodeLatents, encodeDistribution, samplePosterior } from '../nets/autoencoder';
 import { createParams } from '../nets/params';
@@ -7,7 +6,7 @@ import { log } from '../util/log';
 import { Adam } from './adam';
 import { EpochSampler } from './batches';
 import { RECONSTRUCTION_LOSSES, ReconstructionLoss, autoencoderLoss } from './autoencoder-loss';
-import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint, toNamedArrays } from './checkpoint';
+import { TrainingCheckpoint, openResumeCheckpoint, saveCheckpoint, toNamedArrays } from './checkpoint';
 
 /** Training images: uint8 grayscale [count, height, width], scaled to [−1, 1] batch by batch. */
 export interface AutoencoderTrainingData {
@@ -77,14 +76,9 @@ export class AutoencoderTrainer {
   constructor(options: AutoencoderTrainerOptions) {
     validateOptions(options);
     this.options = options;
-    const resumeFrom = options.resume && options.checkpointPath && fs.existsSync(options.checkpointPath) ? options.checkpointPath : null;
-    const checkpoint = resumeFrom ? loadCheckpoint(resumeFrom) : null;
-    if (checkpoint && checkpoint.seed !== options.seed) {
-      throw new Error(
-        `AutoencoderTrainer: checkpoint ${resumeFrom} was trained with seed ${checkpoint.seed}, not ${options.seed}; ` +
-          'resume with the same seed or start a new model directory',
-      );
-    }
+    const opened = openResumeCheckpoint('AutoencoderTrainer', options);
+    const checkpoint = opened?.checkpoint ?? null;
+    const resumeFrom = opened?.resumeFrom ?? null;
     this.params = createParams(autoencoderParamSpecs(options.config), new Random(options.seed));
     this.noiseRng = new Random(options.seed + 1);
     this.sampler = new EpochSampler(options.data.count, options.batchSize, options.seed + 2);

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { RandomState } from '../util/random';
 import { NamedArray, loadSafetensors, saveSafetensors } from './safetensors';
@@ -75,4 +76,24 @@ export function loadWeights(filePath: string, weights: 'ema' | 'params' = 'ema')
   const out = new Map<string, tf.Tensor>();
   for (const [name, { shape, data }] of source) out.set(name, tf.tensor(data, shape, 'float32'));
   return out;
+}
+
+/**
+ * Opens the checkpoint a trainer resumes from: `checkpointPath` when `resume` is set and the file
+ * exists, else none. Throws, naming `caller`, when the checkpoint was trained with another seed.
+ */
+export function openResumeCheckpoint(
+  caller: string,
+  options: { resume?: boolean; checkpointPath?: string; seed: number },
+): { checkpoint: TrainingCheckpoint; resumeFrom: string } | null {
+  const { checkpointPath } = options;
+  if (!options.resume || !checkpointPath || !fs.existsSync(checkpointPath)) return null;
+  const checkpoint = loadCheckpoint(checkpointPath);
+  if (checkpoint.seed !== options.seed) {
+    throw new Error(
+      `${caller}: checkpoint ${checkpointPath} was trained with seed ${checkpoint.seed}, not ${options.seed}; ` +
+        'resume with the same seed or start a new model directory',
+    );
+  }
+  return { checkpoint, resumeFrom: checkpointPath };
 }

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { NoiseSchedule } from '../diffusion/schedules';
 import { addNoise, diffusionLoss, trainingTarget, checkPredictionType } from '../diffusion/parameterization';
@@ -9,7 +8,7 @@ import { log } from '../util/log';
 import { Adam } from './adam';
 import { ExponentialMovingAverage } from './ema';
 import { EpochSampler } from './batches';
-import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint, toNamedArrays } from './checkpoint';
+import { TrainingCheckpoint, openResumeCheckpoint, saveCheckpoint, toNamedArrays } from './checkpoint';
 
 /** Progress of one training step, for progress bars and notebook displays. */
 export interface TrainingProgress {
@@ -145,14 +144,9 @@ export class DiffusionTrainer {
   constructor(options: DiffusionTrainerOptions) {
     validateTrainerOptions(options);
     this.options = options;
-    const resumeFrom = options.resume && options.checkpointPath && fs.existsSync(options.checkpointPath) ? options.checkpointPath : null;
-    const checkpoint = resumeFrom ? loadCheckpoint(resumeFrom) : null;
-    if (checkpoint && checkpoint.seed !== options.seed) {
-      throw new Error(
-        `DiffusionTrainer: checkpoint ${resumeFrom} was trained with seed ${checkpoint.seed}, not ${options.seed}; ` +
-          'resume with the same seed or start a new model directory',
-      );
-    }
+    const opened = openResumeCheckpoint('DiffusionTrainer', options);
+    const checkpoint = opened?.checkpoint ?? null;
+    const resumeFrom = opened?.resumeFrom ?? null;
 
     this.params = createParams(options.paramSpecs, new Random(options.seed));
     this.noiseRng = new Random(options.seed + 1);

@@ -13,7 +13,7 @@ import { Random, RandomState } from '../util/random';
 import { log } from '../util/log';
 import { Adam } from './adam';
 import { ExponentialMovingAverage } from './ema';
-import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint, toNamedArrays } from './checkpoint';
+import { TrainingCheckpoint, openResumeCheckpoint, saveCheckpoint, toNamedArrays } from './checkpoint';
 import { DiffusionTrainerOptions, TrainingProgress } from './diffusion-trainer';
 import { loadSafetensors, saveSafetensors } from './safetensors';
 
@@ -113,14 +113,9 @@ export class DpDiffusionTrainer {
           'publishing each row with probability δ meets (0, δ)-DP, so such a δ allows releasing about one row; choose δ well below 1 / N',
       );
     }
-    const resumeFrom = options.resume && options.checkpointPath && fs.existsSync(options.checkpointPath) ? options.checkpointPath : null;
-    const checkpoint = resumeFrom ? loadCheckpoint(resumeFrom) : null;
-    if (checkpoint && checkpoint.seed !== options.seed) {
-      throw new Error(
-        `DpDiffusionTrainer: checkpoint ${resumeFrom} was trained with seed ${checkpoint.seed}, not ${options.seed}; ` +
-          'resume with the same seed or start a new model directory',
-      );
-    }
+    const opened = openResumeCheckpoint('DpDiffusionTrainer', options);
+    const checkpoint = opened?.checkpoint ?? null;
+    const resumeFrom = opened?.resumeFrom ?? null;
     const dpState = resumeFrom ? this.readDpState(resumeFrom) : null;
 
     this.params = createParams(options.paramSpecs, new Random(options.seed));
