@@ -300,8 +300,8 @@ function sampleAndExtract(
     done += count;
   });
   const msPerImage = (Date.now() - started) / reference.n;
-  const shown = Math.min(16, reference.n);
-  const grid = tileImages(pixels.subarray(0, shown * size), shown, dataset.height, dataset.width, 4);
+  const gridCount = Math.min(16, reference.n);
+  const grid = tileImages(pixels.subarray(0, gridCount * size), gridCount, dataset.height, dataset.width, 4);
   writeGrayPng(gridPath, grid.pixels, grid.width, grid.height, syntheticPngText({ Dataset: dataset.name }));
   return { rows: asRows(reference.extractor.extract(pixels, dataset.height, dataset.width), reference.extractor.numFeatures), msPerImage };
 }

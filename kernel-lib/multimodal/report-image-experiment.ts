@@ -230,7 +230,8 @@ function agreementStage(
         onProgress: (p) =>
           options.onProgress?.({
             stage: 'generation',
-            step: g * chosen.length * perReport + p.done + Math.round((p.step / p.steps) * Math.min(32, chosen.length * perReport - p.done)),
+            // Images finished before this batch; the batch counts once its last step is done.
+            step: g * chosen.length * perReport + p.done,
             total: evaluation.guidanceScales.length * chosen.length * perReport,
             detail: `guidance ${guidanceScale}`,
           }),

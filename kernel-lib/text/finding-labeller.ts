@@ -254,11 +254,11 @@ function findCues(clause: string): Cue[] {
   }
   // A stable sort keeps rule order among cues of equal length.
   candidates.sort((a, b) => b.end - b.start - (a.end - a.start));
-  const kept: Cue[] = [];
+  const chosen: Cue[] = [];
   for (const candidate of candidates) {
-    if (!kept.some((cue) => overlaps(cue, candidate))) kept.push(candidate);
+    if (!chosen.some((cue) => overlaps(cue, candidate))) chosen.push(candidate);
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return chosen.sort((a, b) => a.start - b.start);
 }
 
 /** Decides the status of one mention from the cues of its clause (step 3 of the file comment). */

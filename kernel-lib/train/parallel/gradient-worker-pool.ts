@@ -201,19 +201,19 @@ export class GradientWorkerPool {
   }
 
   /** Blocks until worker k has finished `request`. On failure it shuts the pool down and throws the worker's message. */
-  private waitFor(k: number, request: number, what: string, deadline: number): void {
+  private waitFor(k: number, request: number, phase: string, deadline: number): void {
     const control = new Int32Array(this.buffers[k].control);
     for (;;) {
       const response = Atomics.load(control, RESPONSE);
       if (response === request) return;
       if (response === RESPONSE_FAILED) {
-        this.failure = `GradientWorkerPool: worker ${k} of ${this.workers.length} failed (${what}): ${readErrorText(this.buffers[k])}`;
+        this.failure = `GradientWorkerPool: worker ${k} of ${this.workers.length} failed (${phase}): ${readErrorText(this.buffers[k])}`;
         this.dispose();
         throw new Error(this.failure);
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        this.failure = `GradientWorkerPool: worker ${k} of ${this.workers.length} did not answer (${what}) in time; check the machine's load and memory`;
+        this.failure = `GradientWorkerPool: worker ${k} of ${this.workers.length} timed out (${phase}); check the machine's load and memory`;
         this.dispose();
         throw new Error(this.failure);
       }

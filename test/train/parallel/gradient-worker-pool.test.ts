@@ -88,9 +88,9 @@ test('two workers agree with one thread', () => {
     const result = pool.computeGradients(batch);
     assert.is(tf.memory().numTensors, before);
 
-    // Tolerance: sums of the two shards' reductions round differently from the whole
-    // batch's, so elements may differ by float32 rounding of values of the size of the
-    // largest gradient (1e-5 relative to it, about a hundred float32 ulps; 4e-7 was measured).
+    // Tolerance: the two shards' sums round differently from the whole batch's sum. Elements
+    // may differ by float32 rounding at the scale of the largest gradient: 1e-5 relative to it,
+    // about a hundred float32 ulps. The measured difference was 4e-7.
     const scale = expected.gradients.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
     let worst = 0;
     for (let i = 0; i < expected.gradients.length; i++) worst = Math.max(worst, Math.abs(result.gradients[i] - expected.gradients[i]));
